@@ -1,0 +1,60 @@
+import type autocannon from "autocannon";
+import type { DevSigningKey } from "../scripts/dev/jwt-key.ts";
+import type { Vars } from "../scripts/lib/dev-vars.ts";
+
+/**
+ * What a load scenario (load/scenarios/<name>.ts, default export) provides. The runner owns the stack, the
+ * warm-up, the clock and the figures; a scenario only says what traffic to send and which answers are
+ * part of its contract.
+ */
+export interface Scenario {
+  /** Equals the file name: `npm run bench -- <name>`. */
+  name: string;
+  /** One line for the report and the usage text. */
+  description: string;
+  /** Overridden by `--duration` / `--connections`. */
+  defaults: { durationSeconds: number; connections: number; warmupSeconds?: number };
+  /** Worker variables on top of the bench configuration, e.g. generous rate limits for a CRUD mix. */
+  vars?: Vars;
+  /**
+   * Non-2xx statuses the scenario provokes on purpose (429 in a rate-limit scenario, 409 for a
+   * version conflict, 402 when credits run out). Anything else that is not 2xx counts as unexpected.
+   */
+  expectedStatuses?: readonly number[];
+  /** Seeds what the traffic needs (users, tokens, tasks) and returns the requests to send. */
+  setup(stack: BenchStack): Promise<ScenarioPlan>;
+}
+
+/**
+ * The traffic of one run. Each connection cycles through `requests` in order; a request's `setupRequest`
+ * runs before every send and may rewrite headers, path or body – the place for per-request values such
+ * as an `Idempotency-Key` or a per-connection bearer token. autocannon's per-connection `context` object
+ * (second argument) survives across the sequence, e.g. `context.token ??= tokens[next++ % tokens.length]`
+ * gives every connection its own user, and `onResponse` can store an id for the next request.
+ */
+export interface ScenarioPlan {
+  requests: autocannon.Request[];
+  /** Further autocannon options (default headers, `overallRate`, `timeout` …); the runner sets the rest. */
+  options?: Omit<autocannon.Options, "url" | "duration" | "connections" | "requests" | "amount">;
+  /** Runs after the measurement, before the stack stops (the database is thrown away anyway). */
+  teardown?(): Promise<void>;
+}
+
+/** The running local stack a scenario works against; everything listens on 127.0.0.1. */
+export interface BenchStack {
+  /** The Worker (`wrangler dev`), e.g. http://127.0.0.1:PORT; API routes live under /api/v1. */
+  baseUrl: string;
+  /** The throw-away PostgreSQL, for seeding rows directly with `pg`. */
+  databaseUrl: string;
+  /** Origin of the local Neon endpoint (`/_control/*`: round trips, fault injection). */
+  neonOrigin: string;
+  /** The Worker's signing key and claims, to mint access tokens for seeded users with `jose`. */
+  jwt: DevSigningKey & { issuer: string; audience: string };
+  /** The variables the Worker runs with (bench defaults + the scenario's `vars`). */
+  vars: Vars;
+}
+
+/** Identity function that gives scenario files type checking and inference. */
+export function defineScenario(scenario: Scenario): Scenario {
+  return scenario;
+}

@@ -1,0 +1,8 @@
+import type { MessageHandler, QueueMessageType } from "../messages";
+
+/**
+ * Message type → consumer. Features register their consumer here (reminders: reminder_fire, recurring
+ * templates: recurring_task_generate, push: push_deliver). A type without a consumer in this build is retried
+ * with backoff and finally dead-lettered – never silently dropped.
+ */
+export const messageHandlers: { [T in QueueMessageType]?: MessageHandler<T> } = {};

@@ -1,0 +1,143 @@
+import { z } from "zod";
+import type { UserGuard } from "../durable-objects/user-guard/object";
+import type { VoiceRelay } from "../durable-objects/voice-relay/object";
+import type { UserHub } from "../durable-objects/user-hub/object";
+
+/**
+ * Worker bindings: what wrangler.toml wires (Durable Objects, Queues) plus the raw string variables of
+ * SPEC §15. Variables are parsed by `configSchema` below; code reads the parsed `Config`, never raw strings.
+ */
+export interface Bindings {
+  USER_GUARD: DurableObjectNamespace<UserGuard>;
+  VOICE_RELAY: DurableObjectNamespace<VoiceRelay>;
+  USER_HUB: DurableObjectNamespace<UserHub>;
+  REMINDERS_QUEUE: Queue;
+  RECURRING_QUEUE: Queue;
+  PUSH_QUEUE: Queue;
+  [variable: string]: unknown;
+}
+
+const int = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const csv = z
+  .string()
+  .default("")
+  .transform((value) =>
+    value
+      .split(",")
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0),
+  );
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === "" ? undefined : value));
+
+const optionalUrl = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === "" ? undefined : value))
+  .pipe(z.url().optional());
+
+/**
+ * SPEC §15: every variable, its validation and its default. A deployment with a bad value fails loudly:
+ * `loadConfig` reports every offending variable by name (see middleware/config.ts).
+ */
+export const configSchema = z.object({
+  ENVIRONMENT: z.enum(["development", "test", "staging", "production"]).default("development"),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection string"),
+  NEON_FETCH_ENDPOINT: optionalUrl,
+
+  JWT_PRIVATE_KEY: optionalString,
+  JWT_KEY_ID: optionalString,
+  JWT_PREVIOUS_PUBLIC_KEYS: optionalString,
+  JWT_ISSUER: z.string().min(1).default("perpetua-flow"),
+  JWT_AUDIENCE: z.string().min(1).default("perpetua-flow-api"),
+  ACCESS_TOKEN_TTL_SECONDS: int(900, 60, 86_400),
+  REFRESH_TOKEN_TTL_SECONDS: int(604_800, 3_600, 31_536_000),
+
+  GOOGLE_CLIENT_IDS: csv,
+  GOOGLE_JWKS_URL: z.url().default("https://www.googleapis.com/oauth2/v3/certs"),
+  CORS_ORIGINS: csv,
+
+  RATE_LIMIT_GENERAL: int(100, 1),
+  RATE_LIMIT_AI: int(20, 1),
+  RATE_LIMIT_AUTH: int(10, 1),
+  RATE_LIMIT_WINDOW_SECONDS: int(60, 1, 86_400),
+  AI_TASK_WARN_AT: int(5, 1),
+  AI_TASK_BLOCK_AFTER: int(10, 1),
+
+  OPENAI_API_KEY: optionalString,
+  OPENAI_MODEL: z.string().min(1).default("gpt-4o-mini"),
+  OPENAI_BASE_URL: optionalUrl,
+  AI_TIMEOUT_SECONDS: int(30, 1, 300),
+
+  DEEPGRAM_API_KEY: optionalString,
+  DEEPGRAM_BASE_URL: z.url().default("https://api.deepgram.com"),
+
+  CHECKOUT_SECRET_KEY: optionalString,
+  CHECKOUT_WEBHOOK_SECRET: optionalString,
+  CHECKOUT_BASE_URL: z.url().default("https://api.checkout.com"),
+  CHECKOUT_PRO_PRICE: int(999, 1),
+
+  VAPID_PUBLIC_KEY: optionalString,
+  VAPID_PRIVATE_KEY: optionalString,
+  VAPID_SUBJECT: optionalString,
+
+  SENTRY_DSN: optionalUrl,
+  METRICS_TOKEN: optionalString,
+
+  FREE_MAX_TASKS: int(50, 1),
+  FREE_MAX_SUBTASKS: int(4, 0),
+  PRO_MAX_SUBTASKS: int(10, 0),
+  FREE_DESCRIPTION_MAX: int(1000, 1, 2000),
+  PRO_DESCRIPTION_MAX: int(2000, 1, 2000),
+  FREE_DUE_DATE_MAX_DAYS: int(30, 1),
+
+  KICKSTART_CREDITS: int(5),
+  PRO_DAILY_CREDITS: int(10),
+  PRO_MONTHLY_CREDITS: int(100),
+  MAX_CREDIT_CARRYOVER: int(50),
+  AI_CREDIT_CHAT: int(1),
+  AI_CREDIT_SUBTASK: int(1),
+  AI_CREDIT_CONVERSION: int(1),
+  AI_CREDIT_TRANSCRIPTION_PER_MIN: int(5),
+});
+
+export type Config = z.output<typeof configSchema>;
+
+export type ConfigResult =
+  | { ok: true; config: Config }
+  | { ok: false; problems: { variable: string; message: string }[] };
+
+const cache = new WeakMap<object, ConfigResult>();
+
+/**
+ * Parses the Worker environment once per isolate and environment object (the object is stable for the
+ * isolate's life, so the WeakMap keeps parsing off the hot path). Empty strings count as "not set" so a
+ * blank line in `.dev.vars` falls back to the default instead of failing.
+ */
+export function loadConfig(env: Bindings): ConfigResult {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = env[key];
+    if (typeof value === "string" && value.trim() === "") continue;
+    if (value !== undefined) raw[key] = value;
+  }
+  const parsed = configSchema.safeParse(raw);
+  const result: ConfigResult = parsed.success
+    ? { ok: true, config: parsed.data }
+    : {
+        ok: false,
+        problems: parsed.error.issues.map((issue) => ({
+          variable: String(issue.path[0] ?? "(unknown)"),
+          message: issue.message,
+        })),
+      };
+  cache.set(env, result);
+  return result;
+}

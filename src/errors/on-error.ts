@@ -1,0 +1,63 @@
+import * as Sentry from "@sentry/cloudflare";
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "../app-env";
+import { ApiError } from "./api-error";
+import { errorCodes } from "./codes";
+import { errorResponse } from "./envelope";
+
+const DB_RETRY_AFTER_SECONDS = "5";
+
+/**
+ * The one place errors become responses (STYLE §4). Order matters:
+ * 1. our own ApiErrors carry their code;
+ * 2. a database the request could not reach is SERVICE_UNAVAILABLE with Retry-After, whatever the driver threw;
+ * 3. Hono's HTTPExceptions (malformed JSON, body limit) become VALIDATION_ERROR;
+ * 4. anything else is a bug: INTERNAL_ERROR, no internals in the body, reported to Sentry.
+ */
+export function onError(error: Error, c: Context<AppEnv>): Response {
+  if (error instanceof ApiError) {
+    if (error.status >= 500) report(error, c);
+    return errorResponse(c, error.code, error.status, error.message, error.details, error.headers);
+  }
+  if (c.get("services")?.trace.unavailable) {
+    report(error, c);
+    return errorResponse(
+      c,
+      "SERVICE_UNAVAILABLE",
+      errorCodes.SERVICE_UNAVAILABLE.status,
+      "The database is unreachable; retry shortly.",
+      undefined,
+      { "Retry-After": DB_RETRY_AFTER_SECONDS },
+    );
+  }
+  if (error instanceof HTTPException && error.status < 500) {
+    const status = error.status === 413 ? 413 : 400;
+    const message =
+      status === 413 ? "The request body is larger than 1 MB." : error.message || errorCodes.VALIDATION_ERROR.message;
+    return errorResponse(c, "VALIDATION_ERROR", status, message);
+  }
+  report(error, c);
+  console.error(
+    JSON.stringify({
+      timestamp: new Date().toISOString(),
+      level: "error",
+      request_id: c.get("requestId"),
+      message: "unhandled error",
+      error: error.name,
+      error_message: error.message,
+      stack: error.stack,
+    }),
+  );
+  return errorResponse(c, "INTERNAL_ERROR", 500, errorCodes.INTERNAL_ERROR.message);
+}
+
+function report(error: Error, c: Context<AppEnv>): void {
+  Sentry.withScope((scope) => {
+    scope.setTag("request_id", c.get("requestId"));
+    scope.setTag("route", c.req.routePath);
+    const userId = c.get("userId");
+    if (userId) scope.setUser({ id: userId });
+    Sentry.captureException(error);
+  });
+}

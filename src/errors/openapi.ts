@@ -1,0 +1,47 @@
+import { z } from "@hono/zod-openapi";
+import { errorCodes, type ErrorCode } from "./codes";
+
+const errorBody = (codes: readonly [ErrorCode, ...ErrorCode[]]) =>
+  z
+    .object({
+      error: z.object({
+        code: z.enum(codes).openapi({ description: "Machine-readable error code (SPEC §12)." }),
+        message: z.string().openapi({ description: "Human sentence, safe to show." }),
+        request_id: z.string().openapi({ description: "Echo of X-Request-ID; quote it in support requests." }),
+        details: z.unknown().optional().openapi({ description: "Code-specific details (fields, limits, current resource)." }),
+      }),
+    })
+    .openapi({
+      example: {
+        error: {
+          code: codes[0],
+          message: errorCodes[codes[0]].message,
+          request_id: "01J9Z3K4QW8X6N2B7C5D",
+        },
+      },
+    });
+
+/**
+ * OpenAPI responses for exactly the given error codes, grouped by HTTP status – generated from the same
+ * table the runtime uses (codes.ts), so the document lists what the operation can really answer.
+ */
+export function errorResponses(codes: readonly ErrorCode[], options: { withBody?: boolean } = {}) {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of new Set(codes)) {
+    const entry: { status: number; alternateStatus?: number } = errorCodes[code];
+    // The alternate 413 (body over 1 MB) only exists for operations that take a body.
+    const alternates = entry.alternateStatus !== undefined && options.withBody ? [entry.alternateStatus] : [];
+    for (const status of [entry.status, ...alternates]) {
+      byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+    }
+  }
+  const responses: Record<number, { description: string; content: { "application/json": { schema: ReturnType<typeof errorBody> } } }> = {};
+  for (const [status, list] of [...byStatus.entries()].sort(([a], [b]) => a - b)) {
+    const [first, ...rest] = list;
+    if (first === undefined) continue;
+    const description =
+      status === 413 ? "VALIDATION_ERROR: the body is larger than 1 MB." : list.map((code) => `${code}: ${errorCodes[code].message}`).join(" ");
+    responses[status] = { description, content: { "application/json": { schema: errorBody([first, ...rest]) } } };
+  }
+  return responses;
+}

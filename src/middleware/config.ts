@@ -1,0 +1,26 @@
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../app-env";
+import { loadConfig } from "../env";
+import { ApiError } from "../errors/api-error";
+
+/**
+ * Validates the environment (SPEC §15) before anything reads it. A bad deployment answers every request
+ * with one clear 500 INTERNAL_ERROR and logs which variables are wrong – the client never sees the names.
+ */
+export const configuration = createMiddleware<AppEnv>(async (c, next) => {
+  const result = loadConfig(c.env);
+  if (!result.ok) {
+    console.error(
+      JSON.stringify({
+        timestamp: new Date().toISOString(),
+        level: "error",
+        request_id: c.get("requestId"),
+        message: "invalid configuration",
+        invalid_variables: result.problems,
+      }),
+    );
+    throw new ApiError("INTERNAL_ERROR", { message: "The service is misconfigured." });
+  }
+  c.set("config", result.config);
+  await next();
+});

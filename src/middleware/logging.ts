@@ -1,0 +1,46 @@
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../app-env";
+
+export interface RequestLogLine {
+  timestamp: string;
+  level: "info" | "warn" | "error";
+  request_id: string;
+  user_id: string | null;
+  method: string;
+  route: string;
+  status: number;
+  duration_ms: number;
+  db_round_trips: number;
+  action: string | null;
+  outcome: string;
+}
+
+/**
+ * One structured JSON line per request (SPEC §13). `route` is the matched template (`/api/v1/tasks/:id`),
+ * never the raw path, so ids do not explode log cardinality. Only the fields below are ever logged: no
+ * headers, no bodies, so tokens and secrets cannot leak through this line.
+ */
+export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
+  const started = performance.now();
+  await next();
+  const status = c.res.status;
+  const line: RequestLogLine = {
+    timestamp: new Date().toISOString(),
+    level: status >= 500 ? "error" : status >= 400 ? "warn" : "info",
+    request_id: c.get("requestId"),
+    user_id: c.get("userId") ?? null,
+    method: c.req.method,
+    route: matchedRoute(c.req.routePath),
+    status,
+    duration_ms: Math.round((performance.now() - started) * 100) / 100,
+    db_round_trips: c.get("services")?.trace.roundTrips ?? 0,
+    action: c.get("logAction") ?? null,
+    outcome: c.get("logOutcome") ?? (status < 400 ? "success" : status >= 500 ? "error" : "rejected"),
+  };
+  console.log(JSON.stringify(line));
+});
+
+// Operations never end in a wildcard: a wildcard means only middleware matched (404/405), logged under one name.
+function matchedRoute(routePath: string): string {
+  return routePath.endsWith("*") ? "(unmatched)" : routePath;
+}

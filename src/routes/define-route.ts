@@ -1,0 +1,34 @@
+import { createRoute, z, type RouteConfig } from "@hono/zod-openapi";
+import type { ErrorCode } from "../errors/codes";
+import { errorResponses } from "../errors/openapi";
+
+interface RouteExtras {
+  /** Error codes this operation itself can answer (beyond the ones its features imply, added below). */
+  errors?: readonly ErrorCode[];
+  /** Whether the operation reads or writes the database (adds SERVICE_UNAVAILABLE). Default true. */
+  database?: boolean;
+}
+
+/**
+ * createRoute plus the error responses the operation can really return, derived from what it declares:
+ * any request schema → VALIDATION_ERROR (and 413 when it has a body), database access →
+ * SERVICE_UNAVAILABLE, always INTERNAL_ERROR. Keeps the OpenAPI document equal to runtime behaviour.
+ */
+export function defineRoute<const R extends RouteConfig>(input: R & RouteExtras) {
+  const { errors = [], database = true, ...rest } = input;
+  const route = rest as unknown as R;
+  const request = route.request;
+  const hasBody = request?.body !== undefined;
+  const validates = hasBody || request?.params !== undefined || request?.query !== undefined || request?.headers !== undefined;
+  const codes: ErrorCode[] = [...errors, "INTERNAL_ERROR"];
+  if (validates) codes.push("VALIDATION_ERROR");
+  if (database) codes.push("SERVICE_UNAVAILABLE");
+  // Error responses are only ever thrown (never returned by a handler), so the handler-facing type keeps R's.
+  const responses = { ...route.responses, ...errorResponses(codes, { withBody: hasBody }) } as R["responses"];
+  return createRoute({ ...route, responses });
+}
+
+/** SPEC §1.2 success envelope. */
+export function dataEnvelope<T extends z.ZodType>(schema: T) {
+  return z.object({ data: schema });
+}

@@ -1,0 +1,10 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../app-env";
+import { validationHook } from "../errors/validation";
+
+export type AppRouter = OpenAPIHono<AppEnv>;
+
+/** Every router (app and resources) shares the zod hook that turns schema failures into SPEC §12 errors. */
+export function createRouter(): AppRouter {
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+}

@@ -1,0 +1,34 @@
+import type { Bindings } from "../env";
+import { loadConfig } from "../env";
+import { createDb, newDbTrace } from "../db/client";
+import { systemClock, type Clock } from "../lib/clock";
+import type { ServiceContext } from "./context";
+
+/**
+ * A ServiceContext for work that has no HTTP request: cron jobs, queue consumers, Durable Object alarms.
+ * `label` becomes the request id in logs and on every database round trip (e.g. `cron:purge:2026-03-01`).
+ * Throws with the offending variable names when the configuration is invalid, like the fetch path.
+ */
+export function systemContext(
+  env: Bindings,
+  execution: { waitUntil(promise: Promise<unknown>): void },
+  label: string,
+  job: string,
+  clock: Clock = systemClock,
+): ServiceContext {
+  const result = loadConfig(env);
+  if (!result.ok) {
+    throw new Error(`invalid configuration: ${result.problems.map((p) => `${p.variable} (${p.message})`).join(", ")}`);
+  }
+  const trace = newDbTrace(label, result.config.NEON_FETCH_ENDPOINT);
+  return {
+    db: createDb(result.config.DATABASE_URL, trace),
+    trace,
+    clock,
+    config: result.config,
+    env,
+    requestId: label,
+    actor: { type: "system", job },
+    waitUntil: (promise) => execution.waitUntil(promise),
+  };
+}

@@ -1,0 +1,43 @@
+import { z } from "@hono/zod-openapi";
+import { createApp } from "../../src/app";
+import { dataEnvelope, defineRoute } from "../../src/routes/define-route";
+import { testEnv } from "./env";
+
+/**
+ * The real application (same middleware chain, same onError) with two extra operations that the product
+ * does not have: one with a strict body schema and one that throws. They let the foundation tests reach
+ * every error path of the platform layer before the product's own routes exist.
+ */
+export function createProbeApp() {
+  const app = createApp();
+  const echo = defineRoute({
+    method: "post",
+    path: "/api/v1/__probe/echo",
+    database: false,
+    request: {
+      body: {
+        content: {
+          "application/json": {
+            schema: z.strictObject({ title: z.string().min(1).max(10), count: z.number().int().min(0) }),
+          },
+        },
+      },
+    },
+    responses: { 200: { description: "echo", content: { "application/json": { schema: dataEnvelope(z.object({ title: z.string(), count: z.number() })) } } } },
+  });
+  app.openapi(echo, (c) => c.json({ data: c.req.valid("json") }, 200));
+  app.get("/api/v1/__probe/boom", () => {
+    throw new Error("secret internal detail: connection string postgres://user:pw@db");
+  });
+  return app;
+}
+
+export async function probe(
+  app: ReturnType<typeof createProbeApp>,
+  path: string,
+  init: RequestInit & { env?: Record<string, unknown> } = {},
+): Promise<Response> {
+  const { env: overrides, ...requestInit } = init;
+  const ctx = { waitUntil: () => undefined, passThroughOnException: () => undefined, props: {} } as unknown as ExecutionContext;
+  return app.fetch(new Request(`https://api.perpetua.test${path}`, requestInit), { ...testEnv, ...overrides }, ctx);
+}

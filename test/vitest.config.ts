@@ -1,0 +1,46 @@
+import { fileURLToPath } from "node:url";
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+/**
+ * Two projects share one global setup (a throw-away PostgreSQL, the local Neon endpoint, the fakes):
+ * - `workers`: the API's tests, inside workerd through the Workers Vitest integration, against the real
+ *   Worker from wrangler.toml; bindings point it at the services started in Node.
+ * - `node`: tests of the Node-side tools (migrator, OpenAPI contract), which cannot run in workerd.
+ */
+export default defineConfig({
+  root,
+  test: {
+    globalSetup: ["test/global-setup.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: `${root}/wrangler.toml` },
+            miniflare: {
+              bindings: {
+                ENVIRONMENT: "test",
+                DATABASE_URL: inject("databaseUrl"),
+                NEON_FETCH_ENDPOINT: inject("neonEndpoint"),
+                NEON_CONTROL_URL: inject("neonControl"),
+                SENTRY_DSN: inject("sentryDsn"),
+                SENTRY_SINK_URL: inject("sentrySink"),
+                CORS_ORIGINS: "https://app.perpetua.test,http://localhost:5173",
+              },
+            },
+          })),
+        ],
+        test: { name: "workers", include: ["test/suites/**/*.test.ts"] },
+      },
+      {
+        extends: true,
+        test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node" },
+      },
+    ],
+  },
+});
