@@ -1,4 +1,5 @@
 import type { Bindings, Config } from "./env";
+import type { ErrorCode } from "./errors/codes";
 import type { ServiceContext } from "./services/context";
 
 /** Per-request values shared by the middleware chain and the handlers. */
@@ -10,6 +11,10 @@ export interface AppVariables {
   logAction: string | undefined;
   logOutcome: string | undefined;
   userId: string | undefined;
+  /** Set by onError: the SPEC §12 code of an error response (the idempotency layer decides what to store). */
+  errorCode: ErrorCode | undefined;
+  /** Set when the rate limiter could not be reached and the request was let through. */
+  rateLimitFailOpen: boolean | undefined;
 }
 
 export interface AppEnv {

@@ -3,6 +3,9 @@ import { onError } from "./errors/on-error";
 import { bodyLimit } from "./middleware/body-limit";
 import { configuration } from "./middleware/config";
 import { cors } from "./middleware/cors";
+import { authentication } from "./middleware/auth";
+import { idempotency } from "./middleware/idempotency";
+import { rateLimit } from "./middleware/rate-limit";
 import { requestLog } from "./middleware/logging";
 import { requestId } from "./middleware/request-id";
 import { DOCS_PATH, securityHeaders } from "./middleware/security-headers";
@@ -10,6 +13,7 @@ import { servicesContext } from "./middleware/services-context";
 import { mountRoutes } from "./routes";
 import { createFallback } from "./routes/fallback";
 import { createRouter, type AppRouter } from "./routes/router";
+import { mountWellKnown } from "./routes/well-known";
 
 export const API_PREFIX = "/api/v1";
 export const OPENAPI_PATH = "/openapi.json";
@@ -27,19 +31,39 @@ export const openApiInfo: Parameters<AppRouter["getOpenAPI31Document"]>[0] = {
   servers: [{ url: "/", description: "This server" }],
 };
 
+export interface AppOptions {
+  /**
+   * Rate limits and idempotency (SPEC §1.6, §1.7). Always on in the Worker; `load/` builds a second Worker
+   * without them only to measure what they cost (bench scenario `guarded`).
+   */
+  guards?: boolean;
+}
+
 /** Builds the Hono application: the middleware chain, the routers, the OpenAPI document and `/docs`. */
-export function createApp(): AppRouter {
+export function createApp(options: AppOptions = {}): AppRouter {
   const app = createRouter();
 
   // Order: id first (every response and log line carries it), log around everything, then headers, config,
   // CORS (needs config), body limit, and the per-request service context.
   app.use("*", requestId, requestLog, securityHeaders, configuration, cors);
   app.use(`${API_PREFIX}/*`, bodyLimit, servicesContext);
+  // SPEC §2: every operation but the public ones (middleware/auth.ts PUBLIC_PATH_PREFIXES) needs a bearer token.
+  app.use(`${API_PREFIX}/*`, authentication(API_PREFIX));
+  // Authentication (SPEC §2) sets the user; rate limits (§1.7) and idempotency (§1.6) are per user, after it.
+  if (options.guards !== false) app.use(`${API_PREFIX}/*`, rateLimit, idempotency);
 
   const api = createRouter();
   mountRoutes(api);
   app.route(API_PREFIX, api);
+  // Outside /api/v1 by convention (RFC 8615): GET /.well-known/jwks.json, our public signing keys.
+  mountWellKnown(app);
 
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description: "Access token from POST /api/v1/auth/google or /auth/refresh (RS256, 15 minutes; keys at /.well-known/jwks.json).",
+  });
   app.doc31(OPENAPI_PATH, openApiInfo);
   app.get(DOCS_PATH, Scalar({ url: OPENAPI_PATH, cdn: SCALAR_BUNDLE_PATH, pageTitle: "Perpetua Flow API" }));
 

@@ -19,6 +19,7 @@ export function errorResponse(
   const body: ErrorBody = {
     error: { code, message, request_id: c.get("requestId") ?? "unknown", ...(details === undefined ? {} : { details }) },
   };
+  c.set("errorCode", code);
   for (const [name, value] of Object.entries(headers)) c.header(name, value);
   return c.json(body, status as ContentfulStatusCode);
 }

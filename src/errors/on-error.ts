@@ -2,6 +2,8 @@ import * as Sentry from "@sentry/cloudflare";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../app-env";
+import { IdempotentReplay, REPLAYED_HEADER, type StoredResponse } from "../services/idempotency/types";
+import { GuardFailed } from "../services/writes";
 import { ApiError } from "./api-error";
 import { errorCodes } from "./codes";
 import { errorResponse } from "./envelope";
@@ -10,12 +12,15 @@ const DB_RETRY_AFTER_SECONDS = "5";
 
 /**
  * The one place errors become responses (STYLE §4). Order matters:
+ * 0. an idempotent replay answers with the stored response; a write guard stands for its API error;
  * 1. our own ApiErrors carry their code;
  * 2. a database the request could not reach is SERVICE_UNAVAILABLE with Retry-After, whatever the driver threw;
  * 3. Hono's HTTPExceptions (malformed JSON, body limit) become VALIDATION_ERROR;
  * 4. anything else is a bug: INTERNAL_ERROR, no internals in the body, reported to Sentry.
  */
 export function onError(error: Error, c: Context<AppEnv>): Response {
+  if (error instanceof IdempotentReplay) return replay(error.response);
+  if (error instanceof GuardFailed) return onError(error.toApiError(), c);
   if (error instanceof ApiError) {
     if (error.status >= 500) report(error, c);
     return errorResponse(c, error.code, error.status, error.message, error.details, error.headers);
@@ -50,6 +55,13 @@ export function onError(error: Error, c: Context<AppEnv>): Response {
     }),
   );
   return errorResponse(c, "INTERNAL_ERROR", 500, errorCodes.INTERNAL_ERROR.message);
+}
+
+// SPEC §1.6: the first response, byte-for-byte in status and body, marked as a replay.
+function replay(stored: StoredResponse): Response {
+  const headers = new Headers(stored.headers);
+  headers.set(REPLAYED_HEADER, "true");
+  return new Response(stored.body, { status: stored.status, headers });
 }
 
 function report(error: Error, c: Context<AppEnv>): void {

@@ -1,6 +1,7 @@
 import type { Config, Bindings } from "../env";
 import type { Database, DbTrace } from "../db/client";
 import type { Clock } from "../lib/clock";
+import type { IdempotencyScope } from "./idempotency/types";
 
 /** Who is acting: it goes into the activity log (SPEC §4) and decides what a service may touch. */
 export type Actor =
@@ -23,4 +24,6 @@ export interface ServiceContext {
   requestId: string;
   actor: Actor;
   waitUntil(promise: Promise<unknown>): void;
+  /** SPEC §1.6 scope of this request's Idempotency-Key (POST/PATCH); see services/writes.ts. */
+  idempotency?: IdempotencyScope;
 }

@@ -1,0 +1,62 @@
+/**
+ * SPEC §1.6 idempotency. A POST/PATCH carries an `Idempotency-Key`; its scope (user, key, and the request's
+ * fingerprint) travels in the ServiceContext so the service's own round trips can carry the bookkeeping –
+ * see writes.ts for why that is what keeps a write within two round trips and atomic.
+ */
+export interface IdempotencyScope {
+  userId: string;
+  key: string;
+  method: string;
+  /** The path as requested (ids included). */
+  path: string;
+  /** Hex SHA-256 over method, path and the raw body bytes. */
+  requestHash: string;
+  /** Set once the lookup has been made in this request (it rides with the service's first read). */
+  checked: boolean;
+  /** Set once the response has been stored atomically with the effect. */
+  stored: boolean;
+  /** Claim mode only: the lease this request holds (its exact `locked_until`), proving ownership. */
+  claim?: string;
+}
+
+/** Marks a replayed response (SPEC §1.6). */
+export const REPLAYED_HEADER = "Idempotent-Replayed";
+
+/** A response exactly as it will be (and was) sent: replays are byte-for-byte. */
+export interface StoredResponse {
+  status: number;
+  body: string;
+  headers: Record<string, string>;
+}
+
+export function jsonResponse(status: number, payload: unknown, headers: Record<string, string> = {}): StoredResponse {
+  return { status, body: JSON.stringify(payload), headers: { "content-type": "application/json", ...headers } };
+}
+
+/** Thrown when the key already completed: the middleware answers with the stored response. */
+export class IdempotentReplay extends Error {
+  constructor(readonly response: StoredResponse) {
+    super("idempotent replay");
+    this.name = "IdempotentReplay";
+  }
+}
+
+export interface IdempotencyRow {
+  status: "in_progress" | "completed";
+  method: string;
+  path: string;
+  request_hash: string;
+  response_status: number | null;
+  response_body: string | null;
+  response_headers: string | null;
+  locked_until: string;
+}
+
+export async function hashRequest(method: string, path: string, body: ArrayBuffer): Promise<string> {
+  const head = new TextEncoder().encode(`${method} ${path}\n`);
+  const bytes = new Uint8Array(head.length + body.byteLength);
+  bytes.set(head, 0);
+  bytes.set(new Uint8Array(body), head.length);
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
