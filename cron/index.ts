@@ -3,6 +3,7 @@ import { systemContext } from "../src/services/system-context";
 import type { ServiceContext } from "../src/services/context";
 import { purgeExpired } from "./jobs/purge-expired";
 import { relayOutbox } from "./jobs/relay-outbox";
+import { loggableError } from "../src/lib/loggable-error";
 
 export const DAILY = "0 0 * * *";
 export const EVERY_MINUTE = "* * * * *";
@@ -41,7 +42,7 @@ export async function handleScheduled(controller: ScheduledController, env: Bind
       logJob(label, job.name, "success", started, ctx.trace.roundTrips, details);
     } catch (error) {
       failures.push(job.name);
-      logJob(label, job.name, "failure", started, ctx.trace.roundTrips, { error: error instanceof Error ? error.message : String(error) });
+      logJob(label, job.name, "failure", started, ctx.trace.roundTrips, loggableError(error));
     }
   }
   if (failures.length > 0) throw new Error(`cron ${controller.cron}: ${failures.join(", ")} failed`);

@@ -52,6 +52,11 @@ export interface BenchStack {
   jwt: DevSigningKey & { issuer: string; audience: string };
   /** The variables the Worker runs with (bench defaults + the scenario's `vars`). */
   vars: Vars;
+  /**
+   * The fake Google issuer the Worker trusts (test/fakes/node/google-issuer.ts): mint ID tokens with
+   * `POST {issuerOrigin}/_control/default/mint` `{claims}` → `{id_token}`.
+   */
+  google: { issuerOrigin: string; clientId: string };
 }
 
 /** Identity function that gives scenario files type checking and inference. */

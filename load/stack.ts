@@ -9,6 +9,7 @@ import type { Vars } from "../scripts/lib/dev-vars.ts";
 import { migrate } from "../scripts/lib/migrate.ts";
 import { freePort, startTempPostgres } from "../scripts/lib/postgres.ts";
 import { startWranglerDev } from "../scripts/lib/wrangler.ts";
+import { DEFAULT_CLIENT_ID, startGoogleIssuer } from "../test/fakes/node/google-issuer.ts";
 import type { BenchStack } from "./scenario.ts";
 
 /**
@@ -45,6 +46,10 @@ export async function startBenchStack(options: {
   const endpoint = await startNeonEndpoint(trace ? { log: trace } : {});
   shutdown.defer("local Neon endpoint", () => endpoint.close());
 
+  // The fake Google issuer (same as the tests'), so sign-in scenarios run without Google.
+  const google = await startGoogleIssuer();
+  shutdown.defer("fake Google issuer", () => google.close());
+
   const key = await createDevSigningKey();
   const vars: Vars = {
     ENVIRONMENT: "development",
@@ -54,6 +59,8 @@ export async function startBenchStack(options: {
     JWT_KEY_ID: key.kid,
     JWT_ISSUER,
     JWT_AUDIENCE,
+    GOOGLE_JWKS_URL: google.jwksUrl(),
+    GOOGLE_CLIENT_IDS: DEFAULT_CLIENT_ID,
     ...options.scenarioVars,
   };
 
@@ -79,6 +86,7 @@ export async function startBenchStack(options: {
     neonOrigin: endpoint.origin,
     jwt: { ...key, issuer: vars.JWT_ISSUER ?? JWT_ISSUER, audience: vars.JWT_AUDIENCE ?? JWT_AUDIENCE },
     vars,
+    google: { issuerOrigin: google.origin, clientId: DEFAULT_CLIENT_ID },
   };
 }
 

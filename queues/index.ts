@@ -2,6 +2,7 @@ import type { Bindings } from "../src/env";
 import { systemContext } from "../src/services/system-context";
 import { queueMessageSchema, type MessageHandler, type QueueMessageType } from "./messages";
 import { messageHandlers } from "./consumers";
+import { loggableError } from "../src/lib/loggable-error";
 
 const MAX_DELAY_SECONDS = 15 * 60;
 
@@ -48,7 +49,7 @@ function log(level: "warn" | "error", queue: string, message: Message<unknown>, 
       message_id: message.id,
       attempts: message.attempts,
       outcome,
-      ...(error instanceof Error ? { error: error.message } : {}),
+      ...(error === undefined ? {} : loggableError(error)),
     }),
   );
 }

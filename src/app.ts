@@ -37,6 +37,11 @@ export interface AppOptions {
    * without them only to measure what they cost (bench scenario `guarded`).
    */
   guards?: boolean;
+  /**
+   * Operation path prefixes (below /api/v1) that need no access token; default PUBLIC_PATH_PREFIXES of
+   * middleware/auth.ts. Only test harnesses widen it (the foundation's probe operations are anonymous).
+   */
+  publicPathPrefixes?: readonly string[];
 }
 
 /** Builds the Hono application: the middleware chain, the routers, the OpenAPI document and `/docs`. */
@@ -48,7 +53,7 @@ export function createApp(options: AppOptions = {}): AppRouter {
   app.use("*", requestId, requestLog, securityHeaders, configuration, cors);
   app.use(`${API_PREFIX}/*`, bodyLimit, servicesContext);
   // SPEC §2: every operation but the public ones (middleware/auth.ts PUBLIC_PATH_PREFIXES) needs a bearer token.
-  app.use(`${API_PREFIX}/*`, authentication(API_PREFIX));
+  app.use(`${API_PREFIX}/*`, authentication(API_PREFIX, options.publicPathPrefixes));
   // Authentication (SPEC §2) sets the user; rate limits (§1.7) and idempotency (§1.6) are per user, after it.
   if (options.guards !== false) app.use(`${API_PREFIX}/*`, rateLimit, idempotency);
 
@@ -65,7 +70,19 @@ export function createApp(options: AppOptions = {}): AppRouter {
     description: "Access token from POST /api/v1/auth/google or /auth/refresh (RS256, 15 minutes; keys at /.well-known/jwks.json).",
   });
   app.doc31(OPENAPI_PATH, openApiInfo);
-  app.get(DOCS_PATH, Scalar({ url: OPENAPI_PATH, cdn: SCALAR_BUNDLE_PATH, pageTitle: "Perpetua Flow API" }));
+  // Self-contained under the docs CSP: system fonts instead of fonts.scalar.com, and none of Scalar's hosted
+  // extras (AI agent, MCP generator), which would send our document to a third party and are blocked anyway.
+  app.get(
+    DOCS_PATH,
+    Scalar({
+      url: OPENAPI_PATH,
+      cdn: SCALAR_BUNDLE_PATH,
+      pageTitle: "Perpetua Flow API",
+      withDefaultFonts: false,
+      agent: { disabled: true },
+      mcp: { disabled: true },
+    }),
+  );
 
   app.notFound(createFallback(app));
   app.onError(onError);

@@ -3,6 +3,8 @@ import { startNeonEndpoint } from "../scripts/neon-endpoint/index.ts";
 import { migrate } from "../scripts/lib/migrate.ts";
 import { startTempPostgres } from "../scripts/lib/postgres.ts";
 import { startSentrySink } from "./fakes/node/sentry-sink.ts";
+import { startGoogleIssuer } from "./fakes/node/google-issuer.ts";
+import { createTestSigningKeys } from "./fakes/node/signing-keys.ts";
 
 /**
  * Runs in Node before the workerd test pool starts (ARCHITECTURE "npm test"): a throw-away real PostgreSQL,
@@ -14,15 +16,25 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await migrate(postgres.url);
   const neon = await startNeonEndpoint({ port: 0 });
   const sentry = await startSentrySink();
+  const google = await startGoogleIssuer();
+  const jwt = await createTestSigningKeys();
 
   project.provide("databaseUrl", postgres.url);
   project.provide("neonEndpoint", neon.url);
   project.provide("neonControl", neon.origin);
   project.provide("sentryDsn", sentry.dsn);
   project.provide("sentrySink", sentry.origin);
+  project.provide("googleIssuer", google.origin);
+  project.provide("googleJwksUrl", google.jwksUrl());
+  project.provide("jwtPrivateKey", jwt.current.privateKeyPem);
+  project.provide("jwtKeyId", jwt.current.kid);
+  project.provide("jwtPreviousPrivateKey", jwt.previous.privateKeyPem);
+  project.provide("jwtPreviousKeyId", jwt.previous.kid);
+  project.provide("jwtPreviousPublicKeys", jwt.previousJwks);
 
   return async () => {
     await sentry.close();
+    await google.close();
     await neon.close();
     await postgres.stop();
   };

@@ -8,5 +8,14 @@ declare module "vitest" {
     neonControl: string;
     sentryDsn: string;
     sentrySink: string;
+    /** Fake Google issuer (test/fakes/node/google-issuer.ts): origin of its /_control API, default tenant's JWKS. */
+    googleIssuer: string;
+    googleJwksUrl: string;
+    /** The Worker's RS256 signing key (PKCS#8 PEM) and kid, and a retired key still accepted (rotation tests). */
+    jwtPrivateKey: string;
+    jwtKeyId: string;
+    jwtPreviousPrivateKey: string;
+    jwtPreviousKeyId: string;
+    jwtPreviousPublicKeys: string;
   }
 }

@@ -4,6 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../app-env";
 import { IdempotentReplay, REPLAYED_HEADER, type StoredResponse } from "../services/idempotency/types";
 import { GuardFailed } from "../services/writes";
+import { loggableError } from "../lib/loggable-error";
 import { ApiError } from "./api-error";
 import { errorCodes } from "./codes";
 import { errorResponse } from "./envelope";
@@ -49,9 +50,10 @@ export function onError(error: Error, c: Context<AppEnv>): Response {
       level: "error",
       request_id: c.get("requestId"),
       message: "unhandled error",
-      error: error.name,
-      error_message: error.message,
-      stack: error.stack,
+      error_name: error.name,
+      ...loggableError(error),
+      // Frames only: the message lines above them may embed statement parameters.
+      stack: error.stack?.split("\n").filter((line) => line.trimStart().startsWith("at ")).join("\n"),
     }),
   );
   return errorResponse(c, "INTERNAL_ERROR", 500, errorCodes.INTERNAL_ERROR.message);
@@ -73,3 +75,4 @@ function report(error: Error, c: Context<AppEnv>): void {
     Sentry.captureException(error);
   });
 }
+

@@ -1,12 +1,19 @@
 import { createRoute, z, type RouteConfig } from "@hono/zod-openapi";
 import type { ErrorCode } from "../errors/codes";
 import { errorResponses } from "../errors/openapi";
+import { isPublicPath } from "../middleware/auth";
 
 interface RouteExtras {
   /** Error codes this operation itself can answer (beyond the ones its features imply, added below). */
   errors?: readonly ErrorCode[];
   /** Whether the operation reads or writes the database (adds SERVICE_UNAVAILABLE). Default true. */
   database?: boolean;
+  /**
+   * Whether the operation needs `Authorization: Bearer <access token>` (adds the bearerAuth security
+   * requirement, UNAUTHORIZED and TOKEN_EXPIRED). Default: true unless the path is one of the auth
+   * middleware's public prefixes, so the document follows the runtime rule.
+   */
+  auth?: boolean;
 }
 
 /**
@@ -15,7 +22,7 @@ interface RouteExtras {
  * SERVICE_UNAVAILABLE, always INTERNAL_ERROR. Keeps the OpenAPI document equal to runtime behaviour.
  */
 export function defineRoute<const R extends RouteConfig>(input: R & RouteExtras) {
-  const { errors = [], database = true, ...rest } = input;
+  const { errors = [], database = true, auth = !isPublicPath(input.path), ...rest } = input;
   const route = rest as unknown as R;
   const request = route.request;
   const hasBody = request?.body !== undefined;
@@ -23,9 +30,10 @@ export function defineRoute<const R extends RouteConfig>(input: R & RouteExtras)
   const codes: ErrorCode[] = [...errors, "INTERNAL_ERROR"];
   if (validates) codes.push("VALIDATION_ERROR");
   if (database) codes.push("SERVICE_UNAVAILABLE");
+  if (auth) codes.push("UNAUTHORIZED", "TOKEN_EXPIRED");
   // Error responses are only ever thrown (never returned by a handler), so the handler-facing type keeps R's.
   const responses = { ...route.responses, ...errorResponses(codes, { withBody: hasBody }) } as R["responses"];
-  return createRoute({ ...route, responses });
+  return createRoute({ ...route, responses, ...(auth ? { security: [{ bearerAuth: [] }] } : {}) });
 }
 
 /** SPEC §1.2 success envelope. */

@@ -1,7 +1,21 @@
 import type { AppRouter } from "./router";
 import { mountHealth } from "./health";
+import { mountAuth } from "./auth";
+import { mountUsers } from "./users";
+import { mountTasks } from "./tasks";
+import { mountSubtasks } from "./subtasks";
+import { mountTags } from "./tags";
+import { mountRecovery } from "./recovery";
+import { mountActivity } from "./activity";
 
 /** The only place resources are mounted (STYLE §1); each resource registers its own operations. */
 export function mountRoutes(api: AppRouter): void {
   mountHealth(api);
+  mountAuth(api);
+  mountUsers(api);
+  mountTasks(api);
+  mountSubtasks(api);
+  mountTags(api);
+  mountRecovery(api);
+  mountActivity(api);
 }

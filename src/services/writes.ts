@@ -86,16 +86,19 @@ export function guardFailure(error: unknown): GuardFailed | undefined {
   for (let current: unknown = error; current instanceof Error; current = current.cause) {
     const pg = current as Error & { code?: string; detail?: string };
     if (pg.code === "PFG01") {
-      let details: unknown = null;
-      try {
-        details = pg.detail === undefined ? null : JSON.parse(pg.detail);
-      } catch {
-        details = null;
-      }
-      return new GuardFailed(pg.message, details);
+      return new GuardFailed(pg.message, parseDetails(pg.detail));
     }
   }
   return undefined;
+}
+
+function parseDetails(detail: string | undefined): unknown {
+  if (detail === undefined) return null;
+  try {
+    return JSON.parse(detail);
+  } catch {
+    return null;
+  }
 }
 
 function firstRow(result: unknown): IdempotencyRow | undefined {

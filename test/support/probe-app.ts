@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { createApp } from "../../src/app";
+import { PUBLIC_PATH_PREFIXES } from "../../src/middleware/auth";
 import { dataEnvelope, defineRoute } from "../../src/routes/define-route";
 import { testEnv } from "./env";
 
@@ -9,7 +10,8 @@ import { testEnv } from "./env";
  * every error path of the platform layer before the product's own routes exist.
  */
 export function createProbeApp() {
-  const app = createApp();
+  // The probe operations are anonymous, like every operation was before authentication (SPEC §2) existed.
+  const app = createApp({ publicPathPrefixes: [...PUBLIC_PATH_PREFIXES, "/__probe/"] });
   const echo = defineRoute({
     method: "post",
     path: "/api/v1/__probe/echo",

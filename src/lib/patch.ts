@@ -1,0 +1,41 @@
+import { ValidationFailed } from "../errors/api-error";
+
+/**
+ * SPEC §1.4–1.5 helpers for PATCH-like writes.
+ *
+ * `expectedVersion` – the version the client saw, from the body's `version` or an `If-Match: "<n>"` header
+ * (weak `W/"n"` accepted). Both given and different → 400; a malformed header → 400. `required` makes a
+ * missing version a 400 too (PATCH); other writes (complete, delete…) check it only when given.
+ */
+export function expectedVersion(input: { bodyVersion?: number | undefined; ifMatch?: string | undefined; required: boolean }): number | undefined {
+  let header: number | undefined;
+  if (input.ifMatch !== undefined) {
+    const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(input.ifMatch);
+    if (!match?.[1]) throw new ValidationFailed([{ field: "header.if-match", reason: 'Must be the resource version, e.g. "3".' }]);
+    header = Number(match[1]);
+  }
+  if (header !== undefined && input.bodyVersion !== undefined && header !== input.bodyVersion) {
+    throw new ValidationFailed([{ field: "version", reason: "The body version and If-Match disagree." }]);
+  }
+  const version = input.bodyVersion ?? header;
+  if (version === undefined && input.required) {
+    throw new ValidationFailed([{ field: "version", reason: 'Required: send the version you read, in the body or as If-Match: "<version>".' }]);
+  }
+  return version;
+}
+
+/** A field diff for the activity log (SPEC §4): `{field: {from, to}}` for the fields that really changed. */
+export type FieldChanges = Record<string, { from: unknown; to: unknown }>;
+
+export function diffFields<T extends object>(before: T, after: T, fields: readonly (keyof T & string)[]): FieldChanges {
+  const changes: FieldChanges = {};
+  for (const field of fields) {
+    if (!sameValue(before[field], after[field])) changes[field] = { from: before[field] ?? null, to: after[field] ?? null };
+  }
+  return changes;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, index) => item === b[index]);
+  return (a ?? null) === (b ?? null);
+}

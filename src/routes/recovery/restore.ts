@@ -1,0 +1,36 @@
+import { z } from "@hono/zod-openapi";
+import { restoreTombstone } from "../../services/recovery/restore";
+import { dataEnvelope, defineRoute } from "../define-route";
+import type { AppRouter } from "../router";
+import { sendStored } from "../send-stored";
+import { idempotencyHeaders, taskDetailSchema, tombstoneParam, WRITE_ERRORS } from "../tasks/schemas";
+
+const restorationSchema = z
+  .object({
+    tombstone_id: z.uuid(),
+    entity_type: z.literal("task"),
+    entity_id: z.uuid(),
+    task: taskDetailSchema.openapi({ description: "The restored task with its subtasks and reminders (original ids)." }),
+  })
+  .openapi("Restoration");
+
+const route = defineRoute({
+  method: "post",
+  path: "/recovery/{tombstone_id}/restore",
+  tags: ["Recovery"],
+  summary: "Restore a deleted task",
+  description:
+    "SPEC §4: restores the task with its subtasks, notes, reminders and tags, all with their original ids, in one atomic step, and logs `restored` in the task's history. Pending reminders still in the future stay pending; those whose time passed meanwhile are cancelled. Past 7 days or no longer among your 3 most recent deletions → `410 TOMBSTONE_EXPIRED`; an open task while the active-task limit is reached → `409 LIMIT_EXCEEDED`; unknown or already restored → 404. No request body. Requires `Idempotency-Key`.",
+  errors: [...WRITE_ERRORS, "NOT_FOUND", "TOMBSTONE_EXPIRED", "LIMIT_EXCEEDED"],
+  request: { params: tombstoneParam, headers: idempotencyHeaders },
+  responses: {
+    200: { description: "Restored.", content: { "application/json": { schema: dataEnvelope(restorationSchema) } } },
+  },
+});
+
+export function registerRestore(router: AppRouter): void {
+  router.openapi(route, async (c) => {
+    const result = await restoreTombstone({ ctx: c.get("services"), input: { id: c.req.valid("param").tombstone_id } });
+    return sendStored(result.response);
+  });
+}

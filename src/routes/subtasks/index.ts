@@ -1,0 +1,13 @@
+import type { AppRouter } from "../router";
+import { registerCreateSubtask } from "./create";
+import { registerDeleteSubtask } from "./delete";
+import { registerReorderSubtasks } from "./reorder";
+import { registerUpdateSubtask } from "./update";
+
+/** SPEC §3 subtasks. */
+export function mountSubtasks(router: AppRouter): void {
+  registerCreateSubtask(router);
+  registerUpdateSubtask(router);
+  registerDeleteSubtask(router);
+  registerReorderSubtasks(router);
+}

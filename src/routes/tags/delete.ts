@@ -1,0 +1,32 @@
+import { z } from "@hono/zod-openapi";
+import { TAG_NAME_MAX } from "../../db/schema/tags";
+import { deleteTag } from "../../services/tags/delete";
+import { defineRoute } from "../define-route";
+import type { AppRouter } from "../router";
+import { AUTHED_ERRORS } from "../tasks/schemas";
+
+const params = z.object({
+  name: z
+    .string()
+    .min(1)
+    .max(TAG_NAME_MAX * 4)
+    .openapi({ param: { name: "name", in: "path" }, description: "The tag (URL-encoded; matched after trimming and lowercasing).", example: "work" }),
+});
+
+const route = defineRoute({
+  method: "delete",
+  path: "/tags/{name}",
+  tags: ["Tags"],
+  summary: "Delete a tag everywhere",
+  description: "SPEC §3: removes the tag from all your tasks (each gets a new version) and deletes it. Unknown tag → 404.",
+  errors: [...AUTHED_ERRORS, "NOT_FOUND"],
+  request: { params },
+  responses: { 204: { description: "Deleted." } },
+});
+
+export function registerDeleteTag(router: AppRouter): void {
+  router.openapi(route, async (c) => {
+    await deleteTag({ ctx: c.get("services"), input: { name: c.req.valid("param").name } });
+    return c.body(null, 204);
+  });
+}

@@ -1,0 +1,24 @@
+import { getTask } from "../../services/tasks/get";
+import { dataEnvelope, defineRoute } from "../define-route";
+import type { AppRouter } from "../router";
+import { AUTHED_ERRORS, taskDetailSchema, uuidParam } from "./schemas";
+
+const route = defineRoute({
+  method: "get",
+  path: "/tasks/{id}",
+  tags: ["Tasks"],
+  summary: "Get a task with its subtasks, reminders and tags",
+  description: "SPEC §3. One database round trip. Another user's task answers 404 like a missing one (SPEC §1.3).",
+  errors: [...AUTHED_ERRORS, "NOT_FOUND"],
+  request: { params: uuidParam("The task id.") },
+  responses: {
+    200: { description: "The task, subtasks by position, reminders soonest first.", content: { "application/json": { schema: dataEnvelope(taskDetailSchema) } } },
+  },
+});
+
+export function registerGetTask(router: AppRouter): void {
+  router.openapi(route, async (c) => {
+    const task = await getTask({ ctx: c.get("services"), input: { id: c.req.valid("param").id } });
+    return c.json({ data: task }, 200);
+  });
+}

@@ -1,0 +1,148 @@
+import { z } from "@hono/zod-openapi";
+import { COMPLETED_BY, DESCRIPTION_MAX, SUBTASK_SOURCES, TASK_PRIORITIES, TITLE_MAX } from "../../db/schema/tasks";
+import { REMINDER_CHANNELS, REMINDER_KINDS, REMINDER_STATUSES } from "../../db/schema/reminders";
+import { TAG_NAME_MAX } from "../../db/schema/tags";
+import type { ErrorCode } from "../../errors/codes";
+
+/** Errors every authenticated operation can answer besides its own (rate limits, SPEC §1.7). */
+export const AUTHED_ERRORS = ["RATE_LIMITED"] as const satisfies readonly ErrorCode[];
+/** …and every POST/PATCH (SPEC §1.6 idempotency). */
+export const WRITE_ERRORS = ["RATE_LIMITED", "IDEMPOTENCY_KEY_REQUIRED", "IDEMPOTENCY_KEY_REUSED", "IDEMPOTENCY_IN_PROGRESS"] as const satisfies readonly ErrorCode[];
+
+const instant = (description: string) => z.string().openapi({ format: "date-time", description, example: "2026-03-01T09:00:00.000Z" });
+const uuidPath = (name: string, description: string) =>
+  z.uuid().openapi({ param: { name, in: "path" }, description, example: "3f0a7c1e-2b4d-4e8f-9a6b-1c2d3e4f5a6b" });
+/** `{id}` path parameter (a UUID; anything else is 400, never a database error). */
+export const uuidParam = (description: string) => z.object({ id: uuidPath("id", description) });
+export const tombstoneParam = z.object({ tombstone_id: uuidPath("tombstone_id", "From `GET /recovery` or the delete response.") });
+
+export const idempotencyHeaders = z.object({
+  "idempotency-key": z.string().optional().openapi({ description: "Required (SPEC §1.6): 1–255 printable characters; a retry with the same key replays the first answer.", example: "5b7c1c2e-create-task" }),
+});
+export const ifMatchHeader = z.object({
+  "if-match": z.string().optional().openapi({ description: 'The version you read, e.g. `"3"` (alternative to the body field `version`).', example: '"3"' }),
+});
+export const writeHeaders = idempotencyHeaders.extend(ifMatchHeader.shape);
+
+export const titleSchema = z.string().trim().min(1).max(TITLE_MAX).openapi({ description: `1–${TITLE_MAX} characters (trimmed).`, example: "Write the quarterly report" });
+export const descriptionSchema = z.string().max(DESCRIPTION_MAX).openapi({ description: "≤ 1000 characters on the free plan, ≤ 2000 on Pro (configurable, SPEC §3).", example: "Numbers from the finance sheet." });
+export const prioritySchema = z.enum(TASK_PRIORITIES).openapi({ description: "Default `medium`." });
+export const dueDateSchema = z.iso.datetime({ offset: true }).openapi({ description: "RFC 3339 instant; free plan: at most 30 days ahead (configurable).", example: "2026-03-05T17:00:00Z" });
+export const durationSchema = z.number().int().min(1).max(720).openapi({ description: "Estimated minutes, 1–720.", example: 45 });
+export const tagNameSchema = z
+  .string()
+  .max(TAG_NAME_MAX + 100)
+  .regex(/^[^,\p{Cc}]*$/u, "No commas or control characters.")
+  .openapi({ description: `1–${TAG_NAME_MAX} characters after trimming; stored lowercased.`, example: "work" });
+export const tagsSchema = z.array(tagNameSchema).max(10).openapi({ description: "At most 10 tags; normalised (trimmed, lowercased, de-duplicated).", example: ["work", "q1"] });
+export const versionSchema = z.number().int().min(1).max(2_147_483_647).openapi({ description: "The version you read (SPEC §1.5); or send If-Match.", example: 3 });
+
+export const taskSchema = z
+  .object({
+    id: z.uuid(),
+    title: z.string(),
+    description: z.string(),
+    priority: z.enum(TASK_PRIORITIES),
+    due_date: instant("Due instant or null.").nullable(),
+    estimated_duration: z.number().int().nullable().openapi({ description: "Minutes, 1–720, or null." }),
+    tags: z.array(z.string()).openapi({ description: "Sorted tag names." }),
+    focus_time_seconds: z.number().int(),
+    completed: z.boolean(),
+    completed_at: instant("When it was completed.").nullable(),
+    completed_by: z.enum(COMPLETED_BY).nullable().openapi({ description: "manual, auto (last subtask), force, or null while open." }),
+    hidden: z.boolean(),
+    archived: z.boolean().openapi({ description: "Archived tasks are read-only until un-archived." }),
+    template_id: z.uuid().nullable(),
+    occurrence_at: instant("The occurrence of a recurring template this task is.").nullable(),
+    subtask_count: z.number().int(),
+    subtasks_completed: z.number().int(),
+    version: z.number().int().openapi({ description: "Optimistic-locking version (SPEC §1.5)." }),
+    created_at: instant("Creation time."),
+    updated_at: instant("Last change."),
+  })
+  .openapi("Task", {
+    example: {
+      id: "3f0a7c1e-2b4d-4e8f-9a6b-1c2d3e4f5a6b",
+      title: "Write the quarterly report",
+      description: "Numbers from the finance sheet.",
+      priority: "high",
+      due_date: "2026-03-05T17:00:00.000Z",
+      estimated_duration: 45,
+      tags: ["q1", "work"],
+      focus_time_seconds: 0,
+      completed: false,
+      completed_at: null,
+      completed_by: null,
+      hidden: false,
+      archived: false,
+      template_id: null,
+      occurrence_at: null,
+      subtask_count: 2,
+      subtasks_completed: 1,
+      version: 3,
+      created_at: "2026-03-01T09:00:00.000Z",
+      updated_at: "2026-03-01T10:30:00.000Z",
+    },
+  });
+
+export const subtaskSchema = z
+  .object({
+    id: z.uuid(),
+    task_id: z.uuid(),
+    title: z.string(),
+    completed: z.boolean(),
+    completed_at: instant("When it was completed.").nullable(),
+    position: z.number().int().openapi({ description: "Display order within the task, from 0." }),
+    source: z.enum(SUBTASK_SOURCES).openapi({ description: "`ai` when created from a confirmed AI suggestion." }),
+    version: z.number().int(),
+    created_at: instant("Creation time."),
+    updated_at: instant("Last change."),
+  })
+  .openapi("Subtask", {
+    example: {
+      id: "8d3e1f2a-4b5c-4d6e-8f90-a1b2c3d4e5f6",
+      task_id: "3f0a7c1e-2b4d-4e8f-9a6b-1c2d3e4f5a6b",
+      title: "Collect the numbers",
+      completed: false,
+      completed_at: null,
+      position: 0,
+      source: "user",
+      version: 1,
+      created_at: "2026-03-01T09:05:00.000Z",
+      updated_at: "2026-03-01T09:05:00.000Z",
+    },
+  });
+
+export const reminderSchema = z
+  .object({
+    id: z.uuid(),
+    task_id: z.uuid(),
+    kind: z.enum(REMINDER_KINDS),
+    remind_at: instant("When it fires (relative: due date + offset).").nullable(),
+    offset_minutes: z.number().int().nullable(),
+    channel: z.enum(REMINDER_CHANNELS),
+    status: z.enum(REMINDER_STATUSES),
+    fired_at: instant("When it fired.").nullable(),
+    created_at: instant("Creation time."),
+    updated_at: instant("Last change."),
+  })
+  .openapi("Reminder");
+
+export const taskDetailSchema = taskSchema
+  .extend({ subtasks: z.array(subtaskSchema), reminders: z.array(reminderSchema) })
+  .openapi("TaskDetail");
+
+export const achievementUnlockSchema = z
+  .object({ id: z.string(), name: z.string(), description: z.string(), perk: z.object({ type: z.string(), value: z.number().int() }) })
+  .openapi("UnlockedAchievement");
+
+export const completionResultSchema = z
+  .object({
+    task: taskSchema,
+    unlocked_achievements: z.array(achievementUnlockSchema).openapi({ description: "Achievements unlocked by this request (SPEC §9)." }),
+    next_instance: taskSchema.nullable().openapi({ description: "The next instance of a recurring task, when this completion generated it (SPEC §5)." }),
+  })
+  .openapi("TaskCompletion");
+
+export const listEnvelope = <T extends z.ZodType>(item: T) =>
+  z.object({ data: z.array(item), next_cursor: z.string().nullable().openapi({ description: "Opaque; pass as `cursor` for the next page, null on the last." }) });

@@ -1,0 +1,60 @@
+import { z } from "@hono/zod-openapi";
+import { updateTask } from "../../services/tasks/update";
+import { dataEnvelope, defineRoute } from "../define-route";
+import type { AppRouter } from "../router";
+import { sendStored } from "../send-stored";
+import {
+  descriptionSchema,
+  dueDateSchema,
+  durationSchema,
+  prioritySchema,
+  tagsSchema,
+  taskSchema,
+  titleSchema,
+  uuidParam,
+  versionSchema,
+  WRITE_ERRORS,
+  writeHeaders,
+} from "./schemas";
+
+export const updateTaskBody = z
+  .strictObject({
+    title: titleSchema.optional(),
+    description: descriptionSchema.optional(),
+    priority: prioritySchema.optional(),
+    due_date: dueDateSchema.nullable().optional().openapi({ description: "null clears the due date." }),
+    estimated_duration: durationSchema.nullable().optional().openapi({ description: "null clears the estimate." }),
+    tags: tagsSchema.optional().openapi({ description: "Replaces the task's tags ([] removes all)." }),
+    hidden: z.boolean().optional(),
+    archived: z.boolean().optional().openapi({ description: "true archives (read-only); false un-archives – the only change an archived task accepts." }),
+    version: versionSchema.optional(),
+  })
+  .openapi("UpdateTask", { example: { title: "Write the Q1 report", due_date: null, version: 3 } });
+
+const route = defineRoute({
+  method: "patch",
+  path: "/tasks/{id}",
+  tags: ["Tasks"],
+  summary: "Update a task",
+  description:
+    "SPEC §1.4: an omitted field is unchanged, `null` clears a nullable field, unknown fields are rejected. SPEC §1.5: send the `version` you read (body or `If-Match`); a stale one answers `409 VERSION_CONFLICT` with the current task in `details.current`. Completion has its own operations (complete / reopen / force-complete). An archived task only accepts a PATCH with `archived: false` (else `409 TASK_ARCHIVED`); un-archiving an open task counts against the active-task limit. A PATCH that changes nothing answers the task unchanged (same version). Requires `Idempotency-Key`.",
+  errors: [...WRITE_ERRORS, "NOT_FOUND", "VERSION_CONFLICT", "TASK_ARCHIVED", "LIMIT_EXCEEDED"],
+  request: {
+    params: uuidParam("The task id."),
+    headers: writeHeaders,
+    body: { required: true, content: { "application/json": { schema: updateTaskBody } } },
+  },
+  responses: {
+    200: { description: "The updated task.", content: { "application/json": { schema: dataEnvelope(taskSchema) } } },
+  },
+});
+
+export function registerUpdateTask(router: AppRouter): void {
+  router.openapi(route, async (c) => {
+    const result = await updateTask({
+      ctx: c.get("services"),
+      input: { ...c.req.valid("json"), id: c.req.valid("param").id, ifMatch: c.req.valid("header")["if-match"] },
+    });
+    return sendStored(result.response);
+  });
+}

@@ -1,0 +1,72 @@
+import { z } from "@hono/zod-openapi";
+import { ValidationFailed } from "../../errors/api-error";
+import { updateMe } from "../../services/users/update-me";
+import type { AppRouter } from "../router";
+import { sendStored } from "../send-stored";
+import { dataEnvelope, defineRoute } from "../define-route";
+import { timezoneSchema, userSchema, WRITE_ERRORS } from "./schemas";
+
+const body = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100).optional().openapi({ description: "1–100 characters; not nullable." }),
+    timezone: timezoneSchema.optional(),
+    avatar_url: z
+      .url({ protocol: /^https$/, message: "Must be an https URL." })
+      .max(2048)
+      .nullable()
+      .optional()
+      .openapi({ description: "https URL; null removes the avatar." }),
+    version: z.number().int().min(1).optional().openapi({ description: "The version you read (or send If-Match)." }),
+  })
+  .openapi({ example: { name: "Ada L.", timezone: "Europe/Paris", avatar_url: null, version: 3 } });
+
+const route = defineRoute({
+  method: "patch",
+  path: "/users/me",
+  tags: ["Users"],
+  summary: "Update the signed-in user",
+  description:
+    "SPEC §1.4: an omitted field is unchanged, `null` clears `avatar_url` (name and timezone cannot be null), unknown fields are rejected. Optimistic locking (§1.5): send the `version` you read, in the body or as `If-Match: \"<version>\"`; a stale one answers `409 VERSION_CONFLICT` with the current user in `details.current`. `version` grows by 1 when something changes.",
+  errors: ["VERSION_CONFLICT", ...WRITE_ERRORS],
+  request: {
+    headers: z.object({
+      "idempotency-key": z
+        .string()
+        .optional()
+        .openapi({ description: "Required (SPEC §1.6): 1–255 printable characters; a retry with the same key replays the first answer.", example: "3f6c-rename" }),
+      "if-match": z
+        .string()
+        .optional()
+        .openapi({ description: 'The version you read, e.g. `"3"` (alternative to the body field).', example: '"3"' }),
+    }),
+    body: { required: true, content: { "application/json": { schema: body } } },
+  },
+  responses: {
+    200: { description: "The updated user.", content: { "application/json": { schema: dataEnvelope(userSchema) } } },
+  },
+});
+
+export function registerUpdateMe(router: AppRouter): void {
+  router.openapi(route, async (c) => {
+    const { version: bodyVersion, ...changes } = c.req.valid("json");
+    const version = expectedVersion(bodyVersion, c.req.valid("header")["if-match"]);
+    // The response was stored with the write's idempotency record; send those very bytes (SPEC §1.6).
+    return sendStored(await updateMe({ ctx: c.get("services"), input: { ...changes, version } }));
+  });
+}
+
+/** SPEC §1.5: the version from the body or `If-Match: "<n>"` (W/ and bare numbers tolerated); one is required. */
+function expectedVersion(fromBody: number | undefined, ifMatch: string | undefined): number {
+  let fromHeader: number | undefined;
+  if (ifMatch !== undefined) {
+    const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(ifMatch);
+    if (match === null) throw new ValidationFailed([{ field: "header.if-match", reason: 'Expected "<version>".' }]);
+    fromHeader = Number(match[1]);
+  }
+  if (fromBody !== undefined && fromHeader !== undefined && fromBody !== fromHeader) {
+    throw new ValidationFailed([{ field: "version", reason: "Differs from If-Match." }]);
+  }
+  const version = fromBody ?? fromHeader;
+  if (version === undefined) throw new ValidationFailed([{ field: "version", reason: "Send the version you read, in the body or as If-Match." }]);
+  return version;
+}

@@ -1,0 +1,93 @@
+import { sql } from "drizzle-orm";
+import type { ActivityActor } from "../../db/schema/activity";
+import type { ServiceContext } from "../context";
+import type { DomainEvent, EventMeta } from "./types";
+import type { EventHandler } from "./handlers";
+
+interface ActivityRow {
+  id: string;
+  user_id: string;
+  entity_type: string;
+  entity_id: string;
+  action: string;
+  actor: ActivityActor;
+  changes: Record<string, unknown>;
+  request_id: string | null;
+  created_at: string;
+}
+
+/** SPEC §4: what an event means in the activity log (entity, action, field diffs). */
+function describe(event: DomainEvent): Pick<ActivityRow, "entity_type" | "entity_id" | "action" | "changes"> {
+  switch (event.type) {
+    case "task.created": {
+      const { id: _id, version: _v, created_at: _c, updated_at: _u, ...fields } = event.task;
+      return { entity_type: "task", entity_id: event.task.id, action: "created", changes: fromNothing(fields) };
+    }
+    case "task.updated":
+      return { entity_type: "task", entity_id: event.task.id, action: "updated", changes: event.changes };
+    case "task.completed":
+      return { entity_type: "task", entity_id: event.task.id, action: "completed", changes: event.changes };
+    case "task.reopened":
+      return { entity_type: "task", entity_id: event.task.id, action: "reopened", changes: event.changes };
+    case "task.deleted":
+      return { entity_type: "task", entity_id: event.taskId, action: "deleted", changes: { tombstone_id: { from: null, to: event.tombstoneId } } };
+    case "task.restored":
+      return { entity_type: "task", entity_id: event.task.id, action: "restored", changes: { tombstone_id: { from: event.tombstoneId, to: null } } };
+    case "subtask.created": {
+      const { title, task_id, position, source } = event.subtask;
+      return { entity_type: "subtask", entity_id: event.subtask.id, action: "created", changes: fromNothing({ task_id, title, position, source }) };
+    }
+    case "subtask.updated":
+      return { entity_type: "subtask", entity_id: event.subtask.id, action: "updated", changes: event.changes };
+    case "subtask.completed":
+      return { entity_type: "subtask", entity_id: event.subtask.id, action: "completed", changes: event.changes };
+    case "subtask.reopened":
+      return { entity_type: "subtask", entity_id: event.subtask.id, action: "reopened", changes: event.changes };
+    case "subtask.deleted":
+      return { entity_type: "subtask", entity_id: event.subtask.id, action: "deleted", changes: { title: { from: event.subtask.title, to: null } } };
+    case "subtasks.reordered":
+      return { entity_type: "task", entity_id: event.taskId, action: "subtasks_reordered", changes: { subtask_order: { from: null, to: event.ids } } };
+    case "tag.deleted":
+      return { entity_type: "tag", entity_id: event.tagId, action: "deleted", changes: { name: { from: event.name, to: null } } };
+  }
+}
+
+function fromNothing(fields: Record<string, unknown>): Record<string, { from: null; to: unknown }> {
+  return Object.fromEntries(Object.entries(fields).map(([field, value]) => [field, { from: null, to: value }]));
+}
+
+function actorOf(ctx: ServiceContext): ActivityActor {
+  const actor = ctx.actor;
+  if (actor.type === "anonymous") throw new Error("an anonymous request cannot change data");
+  return actor.type;
+}
+
+/**
+ * The activity log (SPEC §4) as a synchronous handler: one multi-row INSERT in the same batch as the
+ * change, so an entry exists exactly when the change committed. Ids and times come from the Worker so a
+ * single request's entries are ordered by the order of its events (created_at plus a microsecond each).
+ */
+export const activityLogHandler: EventHandler = {
+  name: "activity_log",
+  statements(ctx: ServiceContext, events: readonly DomainEvent[], meta: EventMeta) {
+    if (events.length === 0) return [];
+    const actor = actorOf(ctx);
+    const base = meta.now.getTime();
+    const rows: ActivityRow[] = events.map((event, index) => ({
+      id: crypto.randomUUID(),
+      user_id: meta.userId,
+      actor,
+      request_id: ctx.requestId.slice(0, 128),
+      // Same millisecond for the whole request; the microsecond suffix keeps the events' order.
+      created_at: `${new Date(base).toISOString().slice(0, 23)}${String(index).padStart(3, "0")}Z`,
+      ...describe(event),
+    }));
+    return [
+      ctx.db.execute(sql`
+        insert into activity_log (id, user_id, entity_type, entity_id, action, actor, changes, request_id, created_at)
+        select r.id, r.user_id, r.entity_type, r.entity_id, r.action, r.actor, r.changes, r.request_id, r.created_at
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(id uuid, user_id uuid, entity_type text,
+          entity_id uuid, action text, actor text, changes jsonb, request_id text, created_at timestamptz)`),
+    ];
+  },
+};

@@ -1,0 +1,32 @@
+import type { FieldChanges } from "../../lib/patch";
+import type { CompletedBy } from "../../db/schema/tasks";
+import type { Subtask, Task } from "../tasks/present";
+
+/**
+ * The domain events of tasks (SPEC §3, §4). A service that changes data describes the change as events;
+ * the handlers in ./handlers.ts turn them into more SQL for the same atomic batch (activity log now;
+ * achievements, streaks, reminders, recurring generation later) and into after-commit work (real-time
+ * fan-out later). Events carry the presented resources – exactly what the response says.
+ */
+export type DomainEvent =
+  | { type: "task.created"; task: Task }
+  | { type: "task.updated"; task: Task; changes: FieldChanges }
+  | { type: "task.completed"; task: Task; completedBy: CompletedBy; changes: FieldChanges }
+  | { type: "task.reopened"; task: Task; changes: FieldChanges }
+  | { type: "task.deleted"; taskId: string; title: string; tombstoneId: string }
+  | { type: "task.restored"; task: Task; tombstoneId: string }
+  | { type: "subtask.created"; subtask: Subtask }
+  | { type: "subtask.updated"; subtask: Subtask; changes: FieldChanges }
+  | { type: "subtask.completed"; subtask: Subtask; changes: FieldChanges }
+  | { type: "subtask.reopened"; subtask: Subtask; changes: FieldChanges }
+  | { type: "subtask.deleted"; subtask: Subtask }
+  | { type: "subtasks.reordered"; taskId: string; ids: string[] }
+  | { type: "tag.deleted"; tagId: string; name: string };
+
+export type DomainEventType = DomainEvent["type"];
+
+/** What every handler gets besides the events: who did it, for whom, when, in which request. */
+export interface EventMeta {
+  userId: string;
+  now: Date;
+}

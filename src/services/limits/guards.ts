@@ -1,0 +1,34 @@
+import { sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { LimitExceeded } from "../../errors/api-error";
+import type { ServiceContext } from "../context";
+import { GuardFailed } from "../writes";
+
+/**
+ * The active-task limit (SPEC §3) enforced inside a commit batch, exact under concurrency: the first
+ * statement locks the user's row, so concurrent task-creating writes of one user run one after the other.
+ * `FOR NO KEY UPDATE`, not `FOR UPDATE`: the batch's earlier inserts (the idempotency record) hold a
+ * `FOR KEY SHARE` lock on the same users row through their foreign key, which `FOR UPDATE` conflicts with –
+ * two such writes would deadlock; `NO KEY UPDATE` still serialises them against each other;
+ * the second counts with a fresh snapshot (READ COMMITTED: each statement sees what committed before it
+ * started – including the writes that held the lock before us) and aborts the batch when the limit is
+ * reached. 60 parallel creates against 50 → exactly 50. Unlimited (`null`) → no statements, no lock.
+ */
+export function activeTaskLimitGuard(ctx: ServiceContext, userId: string, limit: number | null): BatchItem<"pg">[] {
+  if (limit === null) return [];
+  const count = sql`(select count(*) from task_instances t where t.user_id = ${userId} and not t.completed and not t.archived)`;
+  return [
+    ctx.db.execute(sql`select 1 from users where id = ${userId} for no key update`),
+    ctx.db.execute(sql`select perpetua_guard(${count} < ${limit}, 'LIMIT_EXCEEDED',
+      jsonb_build_object('limit', ${limit}::int, 'current', ${count}))`),
+  ];
+}
+
+/** Maps a failed LIMIT_EXCEEDED guard to the API error with its sentence; anything else is rethrown. */
+export function limitGuardError(error: unknown, what: string): unknown {
+  if (error instanceof GuardFailed && error.code === "LIMIT_EXCEEDED") {
+    const details = error.details as { limit?: number; current?: number } | null;
+    return new LimitExceeded(what, Number(details?.limit ?? 0), Number(details?.current ?? 0));
+  }
+  return error;
+}

@@ -1,0 +1,82 @@
+import { sql } from "drizzle-orm";
+import { ApiError, LimitExceeded, NotFound } from "../../errors/api-error";
+import type { ServiceContext } from "../context";
+import { commitWithEvents } from "../events/commit";
+import { jsonResponse, type StoredResponse } from "../idempotency/types";
+import { activeTaskLimitGuard, limitGuardError } from "../limits/guards";
+import { limitsStatement, toUserLimits } from "../limits/read-limits";
+import type { TaskDetail } from "../tasks/present";
+import { requireUserId } from "../users/get-me";
+import { GuardFailed, readForWrite } from "../writes";
+import { restoredTask, restoreTaskStatements } from "./restore-task";
+import type { TaskSnapshot } from "./snapshot";
+
+export interface Restoration {
+  tombstone_id: string;
+  entity_type: "task";
+  entity_id: string;
+  task: TaskDetail;
+}
+
+interface TombstoneRow extends Record<string, unknown> {
+  entity_type: string;
+  entity_id: string;
+  snapshot: TaskSnapshot | { purged: true };
+  expires_at: string;
+  restored_at: string | null;
+}
+
+/**
+ * `POST /recovery/{tombstone_id}/restore` (SPEC §4). Round trip 1: the tombstone and the limits. Unknown,
+ * someone else's or already restored → 404; past its 7 days or purged (not among the 3 most recent) → 410;
+ * an open task while the active-task limit is reached → 409. Round trip 2: one batch that claims the
+ * tombstone (guarded: a concurrent restore or the expiry loses), re-inserts everything with the original
+ * ids, and logs `restored`.
+ */
+export async function restoreTombstone({ ctx, input }: { ctx: ServiceContext; input: { id: string } }): Promise<{ value: Restoration; response: StoredResponse }> {
+  const userId = requireUserId(ctx);
+  const now = ctx.clock.now();
+  const stamp = now.toISOString();
+  const [tombstones, limitRows] = await readForWrite(ctx, [
+    ctx.db.execute<TombstoneRow>(sql`select entity_type, entity_id, snapshot, expires_at::text as expires_at, restored_at::text as restored_at
+      from deletion_tombstones where id = ${input.id} and user_id = ${userId}`),
+    limitsStatement(ctx, userId),
+  ]);
+  const tombstone = tombstones.rows[0];
+  if (tombstone === undefined || tombstone.restored_at !== null || tombstone.entity_type !== "task") throw new NotFound("Tombstone");
+  if ("purged" in tombstone.snapshot || new Date(tombstone.expires_at).getTime() <= now.getTime()) {
+    throw new ApiError("TOMBSTONE_EXPIRED", { message: "This deletion can no longer be undone (7 days, 3 most recent)." });
+  }
+  const snapshot = tombstone.snapshot;
+  const { limits, activeTasks } = toUserLimits(ctx, limitRows.rows[0]);
+  const active = !snapshot.task.completed && !snapshot.task.archived;
+  if (active && limits.max_tasks !== null && activeTasks >= limits.max_tasks) throw new LimitExceeded("active tasks", limits.max_tasks, activeTasks);
+
+  const task = restoredTask(snapshot, stamp);
+  const value: Restoration = { tombstone_id: input.id, entity_type: "task", entity_id: task.id, task };
+  const response = jsonResponse(200, { data: value });
+  try {
+    await commitWithEvents(
+      ctx,
+      [
+        ctx.db.execute(sql`
+          with claimed as (
+            update deletion_tombstones set restored_at = ${stamp}::timestamptz
+            where id = ${input.id} and user_id = ${userId} and restored_at is null and expires_at > ${stamp}::timestamptz
+              and not (snapshot ? 'purged')
+            returning id)
+          select perpetua_guard(exists (select 1 from claimed),
+            case when exists (select 1 from deletion_tombstones where id = ${input.id} and restored_at is null) then 'TOMBSTONE_EXPIRED' else 'NOT_FOUND' end)`),
+        ...(active ? activeTaskLimitGuard(ctx, userId, limits.max_tasks) : []),
+        ...restoreTaskStatements(ctx, userId, input.id, snapshot, stamp),
+      ],
+      [{ type: "task.restored", task, tombstoneId: input.id }],
+      { userId, now },
+      response,
+    );
+  } catch (error) {
+    if (error instanceof GuardFailed && error.code === "NOT_FOUND") throw new NotFound("Tombstone");
+    throw limitGuardError(error, "active tasks");
+  }
+  return { value, response };
+}

@@ -1,0 +1,50 @@
+import { sql } from "drizzle-orm";
+import { ApiError, NotFound, VersionConflict } from "../../errors/api-error";
+import type { ServiceContext } from "../context";
+import { presentSubtask, presentTask, taskJsonSql, type Subtask, type SubtaskRecord, type Task, type TaskRecord } from "../tasks/present";
+import { GuardFailed } from "../writes";
+
+/** Round-trip-1 read of a subtask with its task (no row = missing or someone else's). */
+export function subtaskWithTaskStatement(ctx: ServiceContext, userId: string, subtaskId: string) {
+  return ctx.db.execute<{ subtask: SubtaskRecord; task: TaskRecord }>(sql`
+    select to_jsonb(s) - 'user_id' as subtask, ${taskJsonSql("t")} as task
+    from subtasks s join task_instances t on t.id = s.task_id and t.user_id = s.user_id
+    where s.id = ${subtaskId} and s.user_id = ${userId}`);
+}
+
+export interface SubtaskContext {
+  subtask: Subtask;
+  task: Task;
+}
+
+/** 404 for a missing subtask, 409 VERSION_CONFLICT for a stale version, 409 TASK_ARCHIVED for an archived task. */
+export function checkSubtaskWritable(row: { subtask: SubtaskRecord; task: TaskRecord } | undefined, expected: number | undefined): SubtaskContext {
+  if (row === undefined) throw new NotFound("Subtask");
+  const subtask = presentSubtask(row.subtask);
+  const task = presentTask(row.task);
+  if (expected !== undefined && expected !== subtask.version) throw new VersionConflict(subtask);
+  if (task.archived) throw new ApiError("TASK_ARCHIVED", { message: "The subtask's task is archived; un-archive the task first." });
+  return { subtask, task };
+}
+
+/**
+ * Guard after a versioned subtask UPDATE/DELETE: passes only if this transaction changed (or removed) the
+ * row; otherwise VERSION_CONFLICT with the current subtask read with a fresh snapshot (see
+ * tasks/write-support.ts taskUpdatedGuard for why a separate statement).
+ */
+export function subtaskChangedGuard(ctx: ServiceContext, userId: string, subtaskId: string, options: { deleted: boolean }) {
+  const changed = options.deleted
+    ? sql`not exists (select 1 from subtasks s where s.id = ${subtaskId} and s.user_id = ${userId})`
+    : sql`exists (select 1 from subtasks s where s.id = ${subtaskId} and s.user_id = ${userId} and s.xmin = pg_current_xact_id()::xid)`;
+  return ctx.db.execute(sql`
+    select perpetua_guard(${changed}, 'VERSION_CONFLICT',
+      jsonb_build_object('current', (select to_jsonb(s) - 'user_id' from subtasks s where s.id = ${subtaskId} and s.user_id = ${userId})))`);
+}
+
+export function subtaskGuardError(error: unknown): unknown {
+  if (error instanceof GuardFailed && error.code === "VERSION_CONFLICT") {
+    const current = (error.details as { current?: SubtaskRecord | null } | null)?.current ?? null;
+    return current === null ? new NotFound("Subtask") : new VersionConflict(presentSubtask(current));
+  }
+  return error;
+}

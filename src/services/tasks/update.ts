@@ -1,0 +1,109 @@
+import { sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { TaskPriority } from "../../db/schema/tasks";
+import { LimitExceeded } from "../../errors/api-error";
+import { diffFields, expectedVersion } from "../../lib/patch";
+import type { ServiceContext } from "../context";
+import { commitWithEvents } from "../events/commit";
+import type { DomainEvent } from "../events/types";
+import { jsonResponse, type StoredResponse } from "../idempotency/types";
+import { activeTaskLimitGuard, limitGuardError } from "../limits/guards";
+import { limitsStatement, toUserLimits } from "../limits/read-limits";
+import { setTaskTagsStatements } from "../tags/attach";
+import { normalizeTags } from "../tags/normalize";
+import { requireUserId } from "../users/get-me";
+import { readForWrite } from "../writes";
+import { presentTask, type Task } from "./present";
+import { checkTierRules } from "./rules";
+import {
+  checkTaskWritable,
+  moveRelativeRemindersStatement,
+  taskForWriteStatement,
+  taskUnchangedGuard,
+  taskUnchangedSql,
+  taskUpdatedGuard,
+  versionGuardError,
+} from "./write-support";
+
+export interface UpdateTaskInput {
+  id: string;
+  version?: number | undefined;
+  ifMatch?: string | undefined;
+  title?: string | undefined;
+  description?: string | undefined;
+  priority?: TaskPriority | undefined;
+  due_date?: string | null | undefined;
+  estimated_duration?: number | null | undefined;
+  tags?: string[] | undefined;
+  hidden?: boolean | undefined;
+  archived?: boolean | undefined;
+}
+
+const PATCHABLE = ["title", "description", "priority", "due_date", "estimated_duration", "tags", "hidden", "archived"] as const;
+
+/**
+ * `PATCH /tasks/{id}` (SPEC §1.4, §1.5, §3): omitted = unchanged, null = cleared, `version` required (body or
+ * If-Match). Archived tasks accept only a PATCH that un-archives them (it may change other fields at the
+ * same time). Un-archiving an open task counts against the active-task limit. A PATCH that changes nothing
+ * answers the task as it is, without a new version or an activity entry.
+ */
+export async function updateTask({ ctx, input }: { ctx: ServiceContext; input: UpdateTaskInput }): Promise<{ value: Task; response: StoredResponse }> {
+  const userId = requireUserId(ctx);
+  const expected = expectedVersion({ bodyVersion: input.version, ifMatch: input.ifMatch, required: true });
+  const now = ctx.clock.now();
+  const [taskRows, limitRows] = await readForWrite(ctx, [taskForWriteStatement(ctx, userId, input.id), limitsStatement(ctx, userId)]);
+  const current = checkTaskWritable(taskRows.rows[0]?.task, expected, { unarchiving: input.archived === false });
+  const { limits, activeTasks } = toUserLimits(ctx, limitRows.rows[0]);
+
+  const next: Task = {
+    ...current,
+    ...(input.title !== undefined && { title: input.title }),
+    ...(input.description !== undefined && { description: input.description }),
+    ...(input.priority !== undefined && { priority: input.priority }),
+    ...(input.due_date !== undefined && { due_date: input.due_date === null ? null : new Date(input.due_date).toISOString() }),
+    ...(input.estimated_duration !== undefined && { estimated_duration: input.estimated_duration }),
+    ...(input.tags !== undefined && { tags: normalizeTags(input.tags) }),
+    ...(input.hidden !== undefined && { hidden: input.hidden }),
+    ...(input.archived !== undefined && { archived: input.archived }),
+  };
+  const changes = diffFields(current, next, PATCHABLE);
+  checkTierRules(limits, now, {
+    ...("description" in changes && { description: next.description }),
+    ...("due_date" in changes && { due_date: next.due_date }),
+  });
+
+  if (Object.keys(changes).length === 0) {
+    // Nothing to change: still one atomic step, so the idempotency record is stored only if the version held.
+    const response = jsonResponse(200, { data: current });
+    await commitWithEvents(ctx, [taskUnchangedGuard(ctx, userId, current)], [], { userId, now }, response).catch((error: unknown) => {
+      throw versionGuardError(error);
+    });
+    return { value: current, response };
+  }
+
+  const unarchivingOpen = current.archived && !next.archived && !next.completed;
+  if (unarchivingOpen && limits.max_tasks !== null && activeTasks >= limits.max_tasks) {
+    throw new LimitExceeded("active tasks", limits.max_tasks, activeTasks);
+  }
+  const stamp = now.toISOString();
+  const task = presentTask({ ...next, version: current.version + 1, updated_at: stamp });
+  const statements: BatchItem<"pg">[] = [
+    ...(unarchivingOpen ? activeTaskLimitGuard(ctx, userId, limits.max_tasks) : []),
+    ctx.db.execute(sql`
+      update task_instances set title = ${task.title}, description = ${task.description}, priority = ${task.priority},
+        due_date = ${task.due_date}::timestamptz, estimated_duration = ${task.estimated_duration}::int, hidden = ${task.hidden},
+        archived = ${task.archived}, version = ${task.version}, updated_at = ${stamp}::timestamptz
+      where id = ${task.id} and user_id = ${userId} and ${taskUnchangedSql(current)}`),
+    taskUpdatedGuard(ctx, userId, task.id),
+    ...("tags" in changes ? setTaskTagsStatements(ctx, userId, task.id, task.tags, { fresh: false }) : []),
+    ...("due_date" in changes ? [moveRelativeRemindersStatement(ctx, userId, task.id, task.due_date)] : []),
+  ];
+  const events: DomainEvent[] = [{ type: "task.updated", task, changes }];
+  const response = jsonResponse(200, { data: task });
+  try {
+    await commitWithEvents(ctx, statements, events, { userId, now }, response);
+  } catch (error) {
+    throw limitGuardError(versionGuardError(error), "active tasks");
+  }
+  return { value: task, response };
+}

@@ -1,0 +1,70 @@
+import { sql } from "drizzle-orm";
+import { ApiError, NotFound, VersionConflict } from "../../errors/api-error";
+import type { ServiceContext } from "../context";
+import { GuardFailed } from "../writes";
+import { presentTask, taskJsonSql, type Task, type TaskRecord } from "./present";
+
+/** Round-trip-1 read of a task the request wants to change (null row = missing or someone else's). */
+export function taskForWriteStatement(ctx: ServiceContext, userId: string, taskId: string) {
+  return ctx.db.execute<{ task: TaskRecord }>(sql`select ${taskJsonSql("t")} as task from task_instances t where t.id = ${taskId} and t.user_id = ${userId}`);
+}
+
+/**
+ * The guard that follows a versioned `UPDATE … WHERE version = $seen` in a commit batch: it passes only if
+ * that UPDATE changed the row in THIS transaction (`xmin` = our transaction id), and otherwise aborts the
+ * batch with VERSION_CONFLICT and the current task as details. Being a separate statement, it runs with a
+ * fresh snapshot (READ COMMITTED), so under a race the conflict reports what the winner wrote, not the
+ * stale row the UPDATE's own snapshot saw. A task deleted meanwhile yields `current: null` (→ 404).
+ */
+export function taskUpdatedGuard(ctx: ServiceContext, userId: string, taskId: string) {
+  return ctx.db.execute(sql`
+    select perpetua_guard(
+      exists (select 1 from task_instances t where t.id = ${taskId} and t.user_id = ${userId} and t.xmin = pg_current_xact_id()::xid),
+      'VERSION_CONFLICT',
+      jsonb_build_object('current', (select ${taskJsonSql("t")} from task_instances t where t.id = ${taskId} and t.user_id = ${userId})))`);
+}
+
+/**
+ * What "the task I read is still the task I am changing" means in an UPDATE's WHERE: the same version and the
+ * same subtask counters (subtask writes keep the counters without a new task version, and a response built
+ * from stale counters would disagree with the row).
+ */
+export function taskUnchangedSql(task: Task) {
+  return sql`version = ${task.version} and subtask_count = ${task.subtask_count} and subtasks_completed = ${task.subtasks_completed}`;
+}
+
+/** A guard that only checks the task is unchanged (for writes that end up changing nothing). */
+export function taskUnchangedGuard(ctx: ServiceContext, userId: string, task: Task) {
+  return ctx.db.execute(sql`
+    select perpetua_guard(
+      exists (select 1 from task_instances where id = ${task.id} and user_id = ${userId} and ${taskUnchangedSql(task)}),
+      'VERSION_CONFLICT',
+      jsonb_build_object('current', (select ${taskJsonSql("t")} from task_instances t where t.id = ${task.id} and t.user_id = ${userId})))`);
+}
+
+/** Maps a failed version guard to 409 VERSION_CONFLICT (current task) or 404; anything else is rethrown. */
+export function versionGuardError(error: unknown): unknown {
+  if (error instanceof GuardFailed && error.code === "VERSION_CONFLICT") {
+    const current = (error.details as { current?: TaskRecord | null } | null)?.current ?? null;
+    return current === null ? new NotFound("Task") : new VersionConflict(presentTask(current));
+  }
+  return error;
+}
+
+/** The checks every change of an existing task starts with (SPEC §1.3, §1.5, §3 archived). */
+export function checkTaskWritable(record: TaskRecord | undefined, expected: number | undefined, options: { unarchiving?: boolean } = {}): Task {
+  if (record === undefined) throw new NotFound("Task");
+  const task = presentTask(record);
+  if (expected !== undefined && expected !== task.version) throw new VersionConflict(task);
+  if (task.archived && !options.unarchiving) {
+    throw new ApiError("TASK_ARCHIVED", { message: "The task is archived; un-archive it first (PATCH archived: false)." });
+  }
+  return task;
+}
+
+/** Statement moving the pending relative reminders of a task with its due date (SPEC §11). */
+export function moveRelativeRemindersStatement(ctx: ServiceContext, userId: string, taskId: string, dueDate: string | null) {
+  return ctx.db.execute(sql`
+    update reminders set remind_at = ${dueDate}::timestamptz + make_interval(mins => offset_minutes), enqueued_at = null
+    where task_id = ${taskId} and user_id = ${userId} and kind = 'relative' and status = 'pending'`);
+}
