@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import { startNeonEndpoint } from "./neon-endpoint/index.ts";
 import { configured, loadConfigSchema, resolveConfig, resolvePort, validateConfig } from "./dev/config.ts";
 import { startEmbeddedPostgres } from "./dev/database.ts";
+import { announceRunningDatabase } from "./dev/running-database.ts";
 import { loadOrCreateDevSigningKey } from "./dev/jwt-key.ts";
 import { installShutdown } from "./dev/shutdown.ts";
 import { readDevVars } from "./lib/dev-vars.ts";
@@ -120,6 +121,7 @@ async function startEmbedded(): Promise<string> {
   step("database", `embedded PGlite, .data/pglite${fresh ? " (first start: initialising, ~10 s)" : ""}`);
   const database = await startEmbeddedPostgres(dataDir);
   shutdown.defer("embedded database", () => database.stop());
+  shutdown.defer("running-database note", announceRunningDatabase(root, database.url));
   return database.url;
 }
 

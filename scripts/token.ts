@@ -11,9 +11,8 @@
  * existing user with that e-mail keeps their Google identity, name and avatar; a new one gets a local
  * identity (`local-dev:<email>`) that no Google account can ever sign in as.
  *
- * Database: DATABASE_URL from the environment or .dev.vars; else the embedded database in .data/pglite,
- * opened directly – which only works while `npm run dev` is NOT holding it (PGlite is one process); with
- * the embedded database running, stop it or set DATABASE_URL to a Postgres you run yourself.
+ * Database: DATABASE_URL from the environment or .dev.vars; else the embedded database of a running
+ * `npm run dev` (it announces its socket in .data/dev-database.json); else .data/pglite opened directly.
  */
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -21,6 +20,7 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { configured, loadConfigSchema, resolveConfig } from "./dev/config.ts";
 import { startEmbeddedPostgres } from "./dev/database.ts";
+import { runningDatabase } from "./dev/running-database.ts";
 import { loadOrCreateDevSigningKey } from "./dev/jwt-key.ts";
 import { readDevVars } from "./lib/dev-vars.ts";
 import { migrate } from "./lib/migrate.ts";
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   if (givenUrl !== undefined && !isLoopback(givenUrl)) {
     throw new Error("refusing: DATABASE_URL is not a local database (loopback host or Unix socket only)");
   }
-  const databaseUrl = givenUrl ?? (await openEmbedded());
+  const databaseUrl = givenUrl ?? runningDatabase(root) ?? (await openEmbedded());
   await migrate(databaseUrl);
 
   const endpoint = await startNeonEndpoint(givenUrl === undefined ? { maxConnections: 1 } : {});
