@@ -21,6 +21,12 @@ export interface Scenario {
    * version conflict, 402 when credits run out). Anything else that is not 2xx counts as unexpected.
    */
   expectedStatuses?: readonly number[];
+  /**
+   * A second Worker to compare against in the same run: `script` (relative to the project root) runs in its
+   * own `wrangler dev` with the same variables, database and Neon endpoint, and the runner measures both
+   * sides in alternation (load/compare.ts) and reports the ratios. `label` names that side in the report.
+   */
+  baseline?: { label: string; script: string };
   /** Seeds what the traffic needs (users, tokens, tasks) and returns the requests to send. */
   setup(stack: BenchStack): Promise<ScenarioPlan>;
 }
@@ -44,6 +50,8 @@ export interface ScenarioPlan {
 export interface BenchStack {
   /** The Worker (`wrangler dev`), e.g. http://127.0.0.1:PORT; API routes live under /api/v1. */
   baseUrl: string;
+  /** The scenario's `baseline` Worker, when it has one: same variables, database and signing key. */
+  baselineUrl?: string;
   /** The throw-away PostgreSQL, for seeding rows directly with `pg`. */
   databaseUrl: string;
   /** Origin of the local Neon endpoint (`/_control/*`: round trips, fault injection). */

@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -7,7 +8,7 @@ import { createDevSigningKey } from "../scripts/dev/jwt-key.ts";
 import type { Shutdown } from "../scripts/dev/shutdown.ts";
 import type { Vars } from "../scripts/lib/dev-vars.ts";
 import { migrate } from "../scripts/lib/migrate.ts";
-import { freePort, startTempPostgres } from "../scripts/lib/postgres.ts";
+import { startTempPostgres } from "../scripts/lib/postgres.ts";
 import { startWranglerDev } from "../scripts/lib/wrangler.ts";
 import { DEFAULT_CLIENT_ID, startGoogleIssuer } from "../test/fakes/node/google-issuer.ts";
 import type { BenchStack } from "./scenario.ts";
@@ -28,6 +29,8 @@ export async function startBenchStack(options: {
   log: (line: string) => void;
   /** Receives wrangler's and the endpoint's output lines (`--verbose`). */
   trace?: (line: string) => void;
+  /** Entry script of a second Worker with the same variables (the scenario's `baseline`), relative to root. */
+  baselineScript?: string;
 }): Promise<BenchStack> {
   const { shutdown, log, trace } = options;
   const started = performance.now();
@@ -64,30 +67,90 @@ export async function startBenchStack(options: {
     ...options.scenarioVars,
   };
 
-  const persistTo = mkdtempSync(join(tmpdir(), "perpetua-bench-state-"));
-  shutdown.defer("wrangler state", async () => rmSync(persistTo, { recursive: true, force: true }));
-  const wrangler = startWranglerDev({
-    root: options.root,
-    port: await freePort(),
-    // Not 9229, so a bench can run next to `npm run dev`.
-    inspectorPort: await freePort(),
-    persistTo,
-    vars,
-    // Per-request log lines cost the Worker ~15 % of its throughput under wrangler dev; --verbose keeps them.
-    ...(trace ? { onLine: trace } : { logLevel: "warn" as const }),
-  });
-  shutdown.defer("wrangler", () => wrangler.stop());
-  await wrangler.waitUntilReady("/api/v1/health/ready", { timeoutMs: 90_000 });
-  log(`stack ready in ${((performance.now() - started) / 1000).toFixed(1)} s: PostgreSQL → ${endpoint.url} → ${wrangler.origin}`);
+  // Both Workers compile and start at the same time: start-up is most of a bench's wall time.
+  const ports = await distinctFreePorts(4);
+  const worker = (label: string, [port, inspectorPort]: number[], script?: string) =>
+    startWorker({
+      root: options.root,
+      label,
+      vars,
+      shutdown,
+      port: port ?? 0,
+      inspectorPort: inspectorPort ?? 0,
+      ...(script === undefined ? {} : { script }),
+      ...(trace ? { trace } : {}),
+    });
+  const [origin, baselineOrigin] = await Promise.all([
+    worker("wrangler", ports.slice(0, 2)),
+    options.baselineScript === undefined ? undefined : worker("wrangler (baseline)", ports.slice(2), options.baselineScript),
+  ]);
+  const workers = baselineOrigin === undefined ? origin : `${origin} and ${baselineOrigin} (${options.baselineScript ?? ""})`;
+  log(`stack ready in ${((performance.now() - started) / 1000).toFixed(1)} s: PostgreSQL → ${endpoint.url} → ${workers}`);
 
   return {
-    baseUrl: wrangler.origin,
+    baseUrl: origin,
+    ...(baselineOrigin === undefined ? {} : { baselineUrl: baselineOrigin }),
     databaseUrl: postgres.url,
     neonOrigin: endpoint.origin,
     jwt: { ...key, issuer: vars.JWT_ISSUER ?? JWT_ISSUER, audience: vars.JWT_AUDIENCE ?? JWT_AUDIENCE },
     vars,
     google: { issuerOrigin: google.origin, clientId: DEFAULT_CLIENT_ID },
   };
+}
+
+/**
+ * One `wrangler dev` on a free port with its own Durable Object state directory (so two Workers in one run
+ * share no guard state), ready when its readiness probe answers; returns its origin.
+ */
+async function startWorker(options: {
+  root: string;
+  label: string;
+  vars: Vars;
+  shutdown: Shutdown;
+  port: number;
+  /** Not 9229, so a bench can run next to `npm run dev`. */
+  inspectorPort: number;
+  script?: string;
+  trace?: (line: string) => void;
+}): Promise<string> {
+  const { shutdown, trace } = options;
+  const persistTo = mkdtempSync(join(tmpdir(), "perpetua-bench-state-"));
+  shutdown.defer(`${options.label} state`, async () => rmSync(persistTo, { recursive: true, force: true }));
+  const wrangler = startWranglerDev({
+    root: options.root,
+    ...(options.script === undefined ? {} : { script: options.script }),
+    port: options.port,
+    inspectorPort: options.inspectorPort,
+    persistTo,
+    vars: options.vars,
+    // Per-request log lines cost the Worker ~15 % of its throughput under wrangler dev; --verbose keeps them.
+    ...(trace ? { onLine: trace } : { logLevel: "warn" as const }),
+  });
+  shutdown.defer(options.label, () => wrangler.stop());
+  await wrangler.waitUntilReady("/api/v1/health/ready", { timeoutMs: 90_000 });
+  return wrangler.origin;
+}
+
+/**
+ * `count` different free ports: all are held open until the last is found, so two Workers starting at the
+ * same time cannot be handed the same port (scripts/lib/postgres.ts `freePort` releases each at once).
+ */
+async function distinctFreePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () =>
+      new Promise<Server>((resolve, reject) => {
+        const server = createServer();
+        server.once("error", reject);
+        server.listen(0, "127.0.0.1", () => resolve(server));
+      }),
+    ),
+  );
+  const ports = servers.map((server) => {
+    const address = server.address();
+    return typeof address === "object" && address !== null ? address.port : 0;
+  });
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
 }
 
 /** The postmaster's pid: the first line of postmaster.pid in the server's data directory. */

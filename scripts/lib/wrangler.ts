@@ -18,6 +18,8 @@ import { encodeEnvFile, type Vars } from "./dev-vars.ts";
 export interface WranglerDevOptions {
   /** Project root: wrangler's working directory (wrangler.toml, node_modules/.bin). */
   root: string;
+  /** Entry script relative to `root`, instead of wrangler.toml's `main` (same bindings and configuration). */
+  script?: string;
   port: number;
   vars: Vars;
   /** Local state (Durable Objects, Queues); wrangler's default is `.wrangler/state`. */
@@ -49,19 +51,21 @@ function pathWithLocalBin(root: string): string {
   return current.split(delimiter)[0] === bin ? current : `${bin}${delimiter}${current}`;
 }
 
-function writeVarsFile(root: string, vars: Vars): string {
+function writeVarsFile(root: string, port: number, vars: Vars): string {
   const dir = join(root, ".wrangler", "dev-vars");
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `merged-${process.pid}.env`);
+  // Per process and port: one process may run several wranglers, and each deletes its own file on exit.
+  const file = join(dir, `merged-${process.pid}-${port}.env`);
   writeFileSync(file, encodeEnvFile(vars), { mode: 0o600 });
   chmodSync(file, 0o600); // writeFileSync keeps the mode of an existing file
   return file;
 }
 
 export function startWranglerDev(options: WranglerDevOptions): WranglerDev {
-  const varsFile = writeVarsFile(options.root, options.vars);
+  const varsFile = writeVarsFile(options.root, options.port, options.vars);
   const args = [
     "dev",
+    ...(options.script === undefined ? [] : [options.script]),
     "--ip", "127.0.0.1",
     "--port", String(options.port),
     "--env-file", varsFile,

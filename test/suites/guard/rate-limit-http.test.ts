@@ -77,3 +77,49 @@ describe("rate limits over HTTP (SPEC §1.7)", () => {
     expect(logs.mock.calls.map((args) => String(args[0])).some((line) => line.includes("rate_limit_fail_open"))).toBe(true);
   });
 });
+
+describe("per-user limits over HTTP", () => {
+  it("counts an authenticated user's requests in their own general budget, independent of other users", async () => {
+    const { signIn, authHeaders } = await import("../../support/auth");
+    const app = createProbeApp();
+    const [alice, bob] = [await signIn(), await signIn()];
+    const t0 = Date.now();
+    const get = (token: string, i: number) =>
+      probe(app, "/api/v1/users/me", {
+        headers: authHeaders(token, { "X-Test-Now": new Date(t0 + i).toISOString() }),
+        env: { RATE_LIMIT_GENERAL: "3" },
+      });
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await get(alice.accessToken, i)).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const other = await get(bob.accessToken, 5);
+    expect(other.status).toBe(200);
+    expect(other.headers.get("RateLimit")).toBe('"general";r=2;t=60');
+  });
+
+  it("does not limit the JWKS or the docs", async () => {
+    for (const path of ["/.well-known/jwks.json", "/docs", "/openapi.json"]) {
+      const response = await call(path);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("RateLimit-Policy")).toBeNull();
+    }
+  });
+});
+
+describe("per-task AI limit service (SPEC §7)", () => {
+  it("returns the warning from the 5th request and refuses the 11th with 429 AI_TASK_LIMIT_REACHED", async () => {
+    const { countAiTaskRequest } = await import("../../../src/services/guard/count-ai-task-request");
+    const { systemContext } = await import("../../../src/services/system-context");
+    const { testEnv } = await import("../../support/env");
+    const ctx = systemContext(testEnv, { waitUntil: () => undefined }, "ai-limit-test", "test");
+    ctx.actor = { type: "user", userId: crypto.randomUUID(), sessionId: crypto.randomUUID(), tier: "pro" };
+    const taskId = crypto.randomUUID();
+    const warnings = [];
+    for (let i = 0; i < 10; i++) warnings.push((await countAiTaskRequest({ ctx, input: { taskId } })).warning);
+    expect(warnings).toEqual([false, false, false, false, true, true, true, true, true, true]);
+    const refused = await countAiTaskRequest({ ctx, input: { taskId } }).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: "AI_TASK_LIMIT_REACHED", status: 429 });
+    ctx.actor = { ...ctx.actor, sessionId: crypto.randomUUID() };
+    expect(await countAiTaskRequest({ ctx, input: { taskId } })).toEqual({ count: 1, warning: false });
+  });
+});
