@@ -18,16 +18,7 @@ export interface ActivityEntry {
   created_at: string;
 }
 
-interface Row extends Record<string, unknown> {
-  id: string;
-  entity_type: string;
-  entity_id: string;
-  action: string;
-  actor: ActivityActor;
-  changes: Record<string, unknown>;
-  request_id: string | null;
-  created_at: string;
-}
+type Row = ActivityEntry & Record<string, unknown>;
 
 export interface ActivityQuery {
   entity_type?: string | undefined;

@@ -1,20 +1,11 @@
 import { sql } from "drizzle-orm";
 import type { ActivityActor } from "../../db/schema/activity";
+import type { ActivityEntry } from "../activity/list";
 import type { ServiceContext } from "../context";
 import type { DomainEvent, EventMeta } from "./types";
 import type { EventHandler } from "./handlers";
 
-interface ActivityRow {
-  id: string;
-  user_id: string;
-  entity_type: string;
-  entity_id: string;
-  action: string;
-  actor: ActivityActor;
-  changes: Record<string, unknown>;
-  request_id: string | null;
-  created_at: string;
-}
+type ActivityRow = ActivityEntry & { user_id: string };
 
 /** SPEC §4: what an event means in the activity log (entity, action, field diffs). */
 function describe(event: DomainEvent): Pick<ActivityRow, "entity_type" | "entity_id" | "action" | "changes"> {

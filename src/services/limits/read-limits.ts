@@ -26,37 +26,47 @@ export interface LimitsRow extends Record<string, unknown> {
   active_tasks: string | number;
 }
 
+/**
+ * The columns of LimitsRow for `users u` joined with `limitsPerksJoin` – shared by limitsStatement and
+ * `GET /users/me/limits`, so what is shown and what is enforced come from one query.
+ */
+export const limitsColumns = sql`
+  u.tier,
+  coalesce(p.max_tasks, 0) as perk_max_tasks,
+  coalesce(p.max_subtasks, 0) as perk_max_subtasks,
+  coalesce(p.max_notes, 0) as perk_max_notes,
+  coalesce(p.daily_ai_credits, 0) as perk_daily_ai_credits,
+  (select count(*) from task_instances t where t.user_id = u.id and not t.completed and not t.archived) as active_tasks`;
+
+/** Sums the perks of the user's unlocked achievements per perk type (SPEC §9) as `p`. */
+export const limitsPerksJoin = sql`
+  left join lateral (
+    select sum(d.perk_value) filter (where d.perk_type = 'max_tasks') as max_tasks,
+           sum(d.perk_value) filter (where d.perk_type = 'max_subtasks') as max_subtasks,
+           sum(d.perk_value) filter (where d.perk_type = 'max_notes') as max_notes,
+           sum(d.perk_value) filter (where d.perk_type = 'daily_ai_credits') as daily_ai_credits
+    from user_achievements a join achievement_definitions d on d.id = a.achievement_id
+    where a.user_id = u.id
+  ) p on true`;
+
 /** One statement (to ride in a read batch): tier, perk sums and the active-task count of the user. */
 export function limitsStatement(ctx: ServiceContext, userId: string) {
-  return ctx.db.execute<LimitsRow>(sql`
-    select u.tier,
-      coalesce(p.max_tasks, 0) as perk_max_tasks,
-      coalesce(p.max_subtasks, 0) as perk_max_subtasks,
-      coalesce(p.max_notes, 0) as perk_max_notes,
-      coalesce(p.daily_ai_credits, 0) as perk_daily_ai_credits,
-      (select count(*) from task_instances t where t.user_id = u.id and not t.completed and not t.archived) as active_tasks
-    from users u
-    left join lateral (
-      select sum(d.perk_value) filter (where d.perk_type = 'max_tasks') as max_tasks,
-             sum(d.perk_value) filter (where d.perk_type = 'max_subtasks') as max_subtasks,
-             sum(d.perk_value) filter (where d.perk_type = 'max_notes') as max_notes,
-             sum(d.perk_value) filter (where d.perk_type = 'daily_ai_credits') as daily_ai_credits
-      from user_achievements a join achievement_definitions d on d.id = a.achievement_id
-      where a.user_id = u.id
-    ) p on true
-    where u.id = ${userId}`);
+  return ctx.db.execute<LimitsRow>(sql`select ${limitsColumns} from users u ${limitsPerksJoin} where u.id = ${userId}`);
 }
 
-/** Interprets limitsStatement's row; a token whose user no longer exists is 401. */
-export function toUserLimits(ctx: ServiceContext, row: LimitsRow | undefined): UserLimits {
-  if (row === undefined) throw new Unauthorized("This account no longer exists.");
-  const perks: Perks = {
+export function perksOf(row: LimitsRow): Perks {
+  return {
     max_tasks: Number(row.perk_max_tasks),
     max_subtasks: Number(row.perk_max_subtasks),
     max_notes: Number(row.perk_max_notes),
     daily_ai_credits: Number(row.perk_daily_ai_credits),
   };
-  return { tier: row.tier, limits: effectiveLimits(ctx.config, row.tier, perks), activeTasks: Number(row.active_tasks) };
+}
+
+/** Interprets limitsStatement's row; a token whose user no longer exists is 401. */
+export function toUserLimits(ctx: ServiceContext, row: LimitsRow | undefined): UserLimits {
+  if (row === undefined) throw new Unauthorized("This account no longer exists.");
+  return { tier: row.tier, limits: effectiveLimits(ctx.config, row.tier, perksOf(row)), activeTasks: Number(row.active_tasks) };
 }
 
 /** Reads the limits alone (one round trip) – for callers outside a write. */

@@ -1,6 +1,5 @@
 import { sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import type { TaskPriority } from "../../db/schema/tasks";
 import { LimitExceeded } from "../../errors/api-error";
 import { diffFields, expectedVersion } from "../../lib/patch";
 import type { ServiceContext } from "../context";
@@ -24,18 +23,12 @@ import {
   taskUpdatedGuard,
   versionGuardError,
 } from "./write-support";
+import type { CreateTaskInput } from "./create";
 
-export interface UpdateTaskInput {
+export interface UpdateTaskInput extends Partial<CreateTaskInput> {
   id: string;
   version?: number | undefined;
   ifMatch?: string | undefined;
-  title?: string | undefined;
-  description?: string | undefined;
-  priority?: TaskPriority | undefined;
-  due_date?: string | null | undefined;
-  estimated_duration?: number | null | undefined;
-  tags?: string[] | undefined;
-  hidden?: boolean | undefined;
   archived?: boolean | undefined;
 }
 

@@ -18,17 +18,7 @@ export interface UserView {
  * A `users` row as raw SQL returns it through `userColumns` (numbers may arrive as text). A type alias, not
  * an interface, so it satisfies drizzle's `Record<string, unknown>` row constraint.
  */
-export type UserRow = {
-  id: string;
-  email: string;
-  name: string;
-  avatar_url: string | null;
-  timezone: string;
-  tier: UserTier;
-  version: number | string;
-  created_at: string;
-  updated_at: string;
-};
+export type UserRow = Omit<UserView, "version"> & { version: number | string };
 
 /** RFC 3339 UTC text straight from Postgres, so raw statements need no text-to-Date round trip. */
 export function isoTimestamp(column: SQL): SQL {
