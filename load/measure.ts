@@ -18,6 +18,8 @@ export interface RunFigures {
   /** Connection errors (refused, reset) and request timeouts – no HTTP status at all. */
   socketErrors: number;
   timeouts: number;
+  /** Every response's latency, ascending – for pooling segments (`mergeRuns`); not part of any report. */
+  samplesMs: Float64Array;
 }
 
 export async function runLoad(options: {
@@ -45,14 +47,52 @@ export async function runLoad(options: {
     });
   });
 
-  const sorted = Float64Array.from(latencies).sort();
-  const total = sorted.reduce((sum, value) => sum + value, 0);
   return {
     durationSeconds: options.durationSeconds,
     connections: options.connections,
     requestsSent: result.requests.sent,
-    responses: sorted.length,
     requestsPerSecond: result.requests.average,
+    statuses,
+    socketErrors: result.errors - result.timeouts,
+    timeouts: result.timeouts,
+    ...latencyFigures(Float64Array.from(latencies).sort()),
+  };
+}
+
+/**
+ * Several runs against the same target as one (the segments of an alternating comparison, load/compare.ts):
+ * counts add up, percentiles come from the pooled samples, requests/s is the mean of the runs' own figures
+ * weighted by their duration.
+ */
+export function mergeRuns(runs: readonly RunFigures[]): RunFigures {
+  const sum = (pick: (run: RunFigures) => number) => runs.reduce((total, run) => total + pick(run), 0);
+  const durationSeconds = sum((run) => run.durationSeconds);
+  const statuses: Record<string, number> = {};
+  for (const run of runs) {
+    for (const [status, count] of Object.entries(run.statuses)) statuses[status] = (statuses[status] ?? 0) + count;
+  }
+  const pooled = new Float64Array(sum((run) => run.samplesMs.length));
+  let offset = 0;
+  for (const run of runs) {
+    pooled.set(run.samplesMs, offset);
+    offset += run.samplesMs.length;
+  }
+  return {
+    durationSeconds,
+    connections: runs[0]?.connections ?? 0,
+    requestsSent: sum((run) => run.requestsSent),
+    requestsPerSecond: durationSeconds ? sum((run) => run.requestsPerSecond * run.durationSeconds) / durationSeconds : 0,
+    statuses,
+    socketErrors: sum((run) => run.socketErrors),
+    timeouts: sum((run) => run.timeouts),
+    ...latencyFigures(pooled.sort()),
+  };
+}
+
+function latencyFigures(sorted: Float64Array): Pick<RunFigures, "responses" | "latencyMs" | "samplesMs"> {
+  const total = sorted.reduce((sum, value) => sum + value, 0);
+  return {
+    responses: sorted.length,
     latencyMs: {
       p50: percentile(sorted, 0.5),
       p95: percentile(sorted, 0.95),
@@ -60,9 +100,7 @@ export async function runLoad(options: {
       max: sorted.at(-1) ?? 0,
       mean: sorted.length ? total / sorted.length : 0,
     },
-    statuses,
-    socketErrors: result.errors - result.timeouts,
-    timeouts: result.timeouts,
+    samplesMs: sorted,
   };
 }
 

@@ -4,13 +4,15 @@
  * Starts the local stack on real PostgreSQL (load/stack.ts), lets the scenario seed what it needs, warms
  * up, measures with autocannon and prints requests/s, p50/p95/p99 latency, errors (non-2xx split into the
  * scenario's expected and unexpected statuses) and database round trips per request. Everything listens
- * on 127.0.0.1; a watchdog bounds the whole run. Exit code 0 only for a clean run (see README.md).
+ * on 127.0.0.1; a watchdog bounds the whole run. Exit code 0 only for a clean run (see README.md). A
+ * scenario with a `baseline` runs a second Worker and is measured as a comparison (load/compare.ts).
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { installShutdown } from "../scripts/dev/shutdown.ts";
+import { renderComparison, runComparison } from "./compare.ts";
 import { runLoad } from "./measure.ts";
 import { renderSummary, summarise } from "./report.ts";
 import type { Scenario } from "./scenario.ts";
@@ -46,8 +48,10 @@ async function main(): Promise<void> {
   const connections = positiveInteger("connections", flags.connections, scenario.defaults.connections);
   const warmupSeconds = positiveInteger("warmup", flags.warmup, scenario.defaults.warmupSeconds ?? 3, true);
 
-  // Start-up (≤ 90 s for wrangler) + warm-up + run + autocannon's 10 s request timeout, with slack.
-  const budgetSeconds = 150 + warmupSeconds + durationSeconds;
+  // Start-up (≤ 90 s for wrangler) + warm-up + run + autocannon's 10 s request timeout, with slack; a
+  // comparison warms up and measures both Workers and settles after each of its ≤ 10 segments.
+  const sides = scenario.baseline ? 2 : 1;
+  const budgetSeconds = 150 + sides * (warmupSeconds + durationSeconds) + (scenario.baseline ? 10 : 0);
   setTimeout(() => {
     console.error(`bench exceeded its ${budgetSeconds} s budget; stopping`);
     void shutdown.run(2);
@@ -59,9 +63,29 @@ async function main(): Promise<void> {
     shutdown,
     log,
     ...(flags.verbose ? { trace: log } : {}),
+    ...(scenario.baseline ? { baselineScript: scenario.baseline.script } : {}),
   });
   const plan = await scenario.setup(stack);
   if (plan.teardown) shutdown.defer(`${scenario.name} teardown`, plan.teardown);
+
+  if (scenario.baseline && stack.baselineUrl !== undefined) {
+    const compared = await runComparison({
+      scenario: { ...scenario, baseline: scenario.baseline },
+      plan,
+      baseUrl: stack.baseUrl,
+      baselineUrl: stack.baselineUrl,
+      neonOrigin: stack.neonOrigin,
+      durationSeconds,
+      connections,
+      warmupSeconds,
+      settle,
+      log,
+    });
+    if (flags.json) console.log(JSON.stringify(compared, null, 2));
+    else log(`\n${renderComparison(compared)}`);
+    if (!compared.clean) process.exitCode = 1;
+    return;
+  }
 
   if (warmupSeconds > 0) {
     log(`warming up ${warmupSeconds} s…`);

@@ -11,7 +11,7 @@ export function guardName(subject: GuardSubject): string {
 }
 
 /** Typed RPC to the subject's UserGuard: one call per request (STYLE §6 – hides idFromName and stubs). */
-export function checkGuard(
+export async function checkGuard(
   env: Bindings,
   subject: GuardSubject,
   buckets: BucketRequest[],
@@ -19,5 +19,5 @@ export function checkGuard(
   ai?: AiCountRequest,
 ): Promise<GuardDecision> {
   const stub = env.USER_GUARD.get(env.USER_GUARD.idFromName(guardName(subject)));
-  return stub.check(buckets, now.getTime(), ai);
+  return await stub.check(buckets, now.getTime(), ai);
 }

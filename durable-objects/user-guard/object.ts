@@ -31,6 +31,7 @@ export interface GuardDecision {
 
 const BUCKET_PREFIX = "bucket:";
 const AI_PREFIX = "ai:";
+const WINDOWS_KEY = "windows";
 // Per-task AI counters live as long as a login session can (refresh tokens last 7 days, SPEC §2).
 const AI_COUNTER_TTL_MS = 7 * 86_400_000;
 
@@ -48,20 +49,26 @@ interface AiCounter {
  * `now` comes from the caller (the Worker's clock, which tests pin); storage time and alarms use it too.
  */
 export class UserGuard extends DurableObject<Bindings> {
+  private readonly memory = new Map<string, unknown>();
+  private alarmArmed: boolean | undefined;
+
   /**
    * The one call per request on the hot path: every bucket is checked, and the request is counted in all of
    * them only if all allow it (a request refused by the AI budget does not eat the general one). The per-task
    * AI counter, when asked for, is counted in the same call.
    */
   async check(buckets: BucketRequest[], now: number, ai?: AiCountRequest): Promise<GuardDecision> {
-    const logs = await Promise.all(buckets.map((bucket) => this.readLog(bucket.name)));
-    const slid = buckets.map((bucket, index) => ({ bucket, ...slide(logs[index] ?? [], now, bucket.limit, bucket.windowSeconds * 1000) }));
+    const counterKey = ai ? aiKey(ai.sessionId, ai.taskId) : undefined;
+    const state = await this.read([...buckets.map((bucket) => BUCKET_PREFIX + bucket.name), ...(counterKey ? [counterKey] : [])]);
+    const slid = buckets.map((bucket) => ({
+      bucket,
+      ...slide((state.get(BUCKET_PREFIX + bucket.name) as number[] | undefined) ?? [], now, bucket.limit, bucket.windowSeconds * 1000),
+    }));
     let allowed = slid.every((entry) => entry.decision.allowed);
     let aiDecision: AiCountDecision | undefined;
     let aiCounter: AiCounter | undefined;
-    if (allowed && ai) {
-      const key = aiKey(ai.sessionId, ai.taskId);
-      const current = (await this.ctx.storage.get<AiCounter>(key)) ?? { count: 0, lastAt: now };
+    if (allowed && ai && counterKey) {
+      const current = (state.get(counterKey) as AiCounter | undefined) ?? { count: 0, lastAt: now };
       const blocked = current.count >= ai.blockAfter;
       const count = blocked ? current.count : current.count + 1;
       aiDecision = { count, warn: count >= ai.warnAt, blocked };
@@ -71,8 +78,8 @@ export class UserGuard extends DurableObject<Bindings> {
     if (allowed) {
       const writes: Record<string, unknown> = {};
       for (const entry of slid) writes[BUCKET_PREFIX + entry.bucket.name] = entry.log;
-      if (ai && aiCounter) writes[aiKey(ai.sessionId, ai.taskId)] = aiCounter;
-      await this.ctx.storage.put(writes);
+      if (counterKey && aiCounter) writes[counterKey] = aiCounter;
+      await this.write(writes);
       await this.scheduleCleanup(now, buckets);
     }
     return {
@@ -92,7 +99,7 @@ export class UserGuard extends DurableObject<Bindings> {
   override async alarm(): Promise<void> {
     const now = Date.now();
     const entries = await this.ctx.storage.list<unknown>();
-    const windows = (await this.ctx.storage.get<Record<string, number>>("windows")) ?? {};
+    const windows = (entries.get(WINDOWS_KEY) as Record<string, number> | undefined) ?? {};
     const stale: string[] = [];
     let next = Number.POSITIVE_INFINITY;
     for (const [key, value] of entries) {
@@ -109,8 +116,15 @@ export class UserGuard extends DurableObject<Bindings> {
       }
     }
     if (stale.length > 0) await this.ctx.storage.delete(stale);
-    if (Number.isFinite(next)) await this.ctx.storage.setAlarm(next + 1000);
-    else await this.ctx.storage.deleteAll();
+    for (const key of stale) this.memory.delete(key);
+    if (Number.isFinite(next)) {
+      await this.ctx.storage.setAlarm(next + 1000);
+      this.alarmArmed = true;
+    } else {
+      await this.ctx.storage.deleteAll();
+      this.memory.clear();
+      this.alarmArmed = false;
+    }
   }
 
   /** Liveness of the binding: answers with the name the object was addressed by. */
@@ -118,24 +132,43 @@ export class UserGuard extends DurableObject<Bindings> {
     return { name, at: new Date().toISOString() };
   }
 
-  private async readLog(name: string): Promise<number[]> {
-    return (await this.ctx.storage.get<number[]>(BUCKET_PREFIX + name)) ?? [];
+  /**
+   * Reads through an in-memory copy: this object is the only writer of its storage and runs one request at
+   * a time, so after the first read of a key the copy is exact and the hot path does no storage reads.
+   * Storage stays the truth (an eviction drops only the copy).
+   */
+  private async read(keys: string[]): Promise<Map<string, unknown>> {
+    const missing = keys.filter((key) => !this.memory.has(key));
+    if (missing.length > 0) {
+      const found = await this.ctx.storage.get<unknown>(missing);
+      for (const key of missing) this.memory.set(key, found.get(key));
+    }
+    return new Map(keys.map((key) => [key, this.memory.get(key)]));
+  }
+
+  /**
+   * `allowUnconfirmed`: the answer does not wait for the write to be durable (the output gate would hold it
+   * until then). Losing the last few counts in a machine crash only lets a few requests more through – the
+   * limiter fails open anyway – while every request saves a storage flush on the hot path.
+   */
+  private async write(entries: Record<string, unknown>): Promise<void> {
+    for (const [key, value] of Object.entries(entries)) this.memory.set(key, value);
+    await this.ctx.storage.put(entries, { allowUnconfirmed: true });
   }
 
   // One alarm is enough: it re-arms itself for the next thing that can expire.
   private async scheduleCleanup(now: number, buckets: BucketRequest[]): Promise<void> {
-    const windows = (await this.ctx.storage.get<Record<string, number>>("windows")) ?? {};
-    let changed = false;
-    for (const bucket of buckets) {
-      if (windows[bucket.name] !== bucket.windowSeconds) {
-        windows[bucket.name] = bucket.windowSeconds;
-        changed = true;
-      }
+    const windows = ((await this.read([WINDOWS_KEY])).get(WINDOWS_KEY) as Record<string, number> | undefined) ?? {};
+    if (buckets.some((bucket) => windows[bucket.name] !== bucket.windowSeconds)) {
+      const updated = { ...windows };
+      for (const bucket of buckets) updated[bucket.name] = bucket.windowSeconds;
+      await this.write({ [WINDOWS_KEY]: updated });
     }
-    if (changed) await this.ctx.storage.put("windows", windows);
-    if ((await this.ctx.storage.getAlarm()) === null) {
+    this.alarmArmed ??= (await this.ctx.storage.getAlarm()) !== null;
+    if (!this.alarmArmed) {
       const longestMs = buckets.length > 0 ? Math.max(...buckets.map((bucket) => bucket.windowSeconds)) * 1000 : AI_COUNTER_TTL_MS;
       await this.ctx.storage.setAlarm(now + longestMs + 1000);
+      this.alarmArmed = true;
     }
   }
 }

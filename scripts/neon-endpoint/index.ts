@@ -30,6 +30,11 @@ export interface NeonEndpointOptions {
   host?: string;
   /** Connections per pool (one pool per connection string); default 20. PGlite needs 1. */
   maxConnections?: number;
+  /**
+   * How long a query may wait for a free pooled connection before the endpoint answers 503 (default 10 s).
+   * Load runs far past the pool's size raise it, so they measure queueing instead of a harness timeout.
+   */
+  connectionTimeoutMs?: number;
   /** Receives one line per /sql request and per internal problem; nothing is logged without it. */
   log?: (line: string) => void;
 }
@@ -37,7 +42,11 @@ export interface NeonEndpointOptions {
 export async function startNeonEndpoint(options: NeonEndpointOptions = {}): Promise<NeonEndpoint> {
   const host = options.host ?? "127.0.0.1";
   const log = options.log;
-  const pools = new PoolRegistry({ maxConnections: options.maxConnections ?? 20, ...(log ? { log } : {}) });
+  const pools = new PoolRegistry({
+    maxConnections: options.maxConnections ?? 20,
+    ...(options.connectionTimeoutMs === undefined ? {} : { connectionTimeoutMs: options.connectionTimeoutMs }),
+    ...(log ? { log } : {}),
+  });
   const server = createEndpointServer({
     pools,
     faults: new FaultRegistry(),

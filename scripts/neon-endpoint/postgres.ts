@@ -20,6 +20,8 @@ const rawTextTypes = {
 };
 
 export interface PoolRegistryOptions {
+  /** How long a query may wait for a free connection before it fails (default 10 s). */
+  connectionTimeoutMs?: number;
   maxConnections: number;
   log?: (line: string) => void;
 }
@@ -40,7 +42,7 @@ export class PoolRegistry {
         types: rawTextTypes,
         idleTimeoutMillis: 30_000,
         // A saturated or unreachable database must surface as an error, not as a hung request.
-        connectionTimeoutMillis: 10_000,
+        connectionTimeoutMillis: this.options.connectionTimeoutMs ?? 10_000,
       });
       // An idle client losing its server (Postgres restarted) is reported here; without a listener
       // the 'error' event would crash the whole process.

@@ -36,23 +36,17 @@ export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
   if (subject === undefined) return next();
   const services = c.get("services");
   const buckets = bucketsFor(c.req.path, services.config);
-  let decision: GuardDecision | undefined;
-  try {
-    decision = await checkGuard(c.env, subject, buckets, services.clock.now());
-  } catch (error) {
-    console.log(
-      JSON.stringify({
-        timestamp: new Date().toISOString(),
-        level: "warn",
-        request_id: c.get("requestId"),
-        message: "rate limiter unreachable; request allowed (fail open)",
-        outcome: "rate_limit_fail_open",
-        error: error instanceof Error ? error.message : String(error),
-      }),
-    );
-    c.set("rateLimitFailOpen", true);
-    return next();
-  }
+  const pending = checkGuard(c.env, subject, buckets, services.clock.now()).catch((error: unknown) => {
+    logFailOpen(c, error);
+    return undefined;
+  });
+  // A read has no effect, so it runs while the guard decides and the guard's latency hides behind the
+  // handler's; a refused read's answer is replaced by the 429. A write waits for the decision first.
+  // (A streaming GET, e.g. SSE, must cancel its discarded body when refused.)
+  const safe = c.req.method === "GET" || c.req.method === "HEAD";
+  if (safe) await next();
+  const decision = await pending;
+  if (decision === undefined) return safe ? undefined : next();
   const headers = rateLimitHeaders(decision);
   if (!decision.allowed) {
     const retryAfter = Math.max(...decision.buckets.filter((b) => !b.allowed).map((b) => b.retryAfterSeconds), 1);
@@ -62,9 +56,23 @@ export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
       details: { retry_after_seconds: retryAfter },
     });
   }
-  await next();
+  if (!safe) await next();
   for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
 });
+
+function logFailOpen(c: Context<AppEnv>, error: unknown): void {
+  console.log(
+    JSON.stringify({
+      timestamp: new Date().toISOString(),
+      level: "warn",
+      request_id: c.get("requestId"),
+      message: "rate limiter unreachable; request allowed (fail open)",
+      outcome: "rate_limit_fail_open",
+      error: error instanceof Error ? error.message : String(error),
+    }),
+  );
+  c.set("rateLimitFailOpen", true);
+}
 
 export function rateLimitHeaders(decision: GuardDecision): Record<string, string> {
   return {

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { TASK_PRIORITIES } from "../../db/schema/tasks";
 import { TASK_SORTS } from "../../services/tasks/list";
-import { tagNameSchema } from "./schemas";
+import { instantInput, storableText, tagNameSchema } from "./schemas";
 
 /** `?x=a&x=b` and `?x=a,b` both mean [a, b] (repeated parameters arrive as an array, a single one as a string). */
 function multiValue<T extends z.ZodType>(item: T, max: number) {
@@ -23,9 +23,9 @@ export const listTasksQuery = z.strictObject({
   completed: booleanFlag("Only completed (true) or open (false) tasks; both when omitted.").optional(),
   priority: multiValue(z.enum(TASK_PRIORITIES), 3).openapi({ type: "array", items: { type: "string", enum: [...TASK_PRIORITIES] }, description: "Any of these priorities (repeat the parameter or separate with commas)." }),
   tags: multiValue(tagNameSchema, 10).openapi({ type: "array", items: { type: "string" }, description: "Tasks carrying ALL these tags." }),
-  q: z.string().trim().min(1).max(200).optional().openapi({ description: "Full-text search over title and description (English stemming; websearch syntax: quotes, OR, -word)." }),
-  due_before: z.iso.datetime({ offset: true }).optional().openapi({ description: "Due strictly before this instant." }),
-  due_after: z.iso.datetime({ offset: true }).optional().openapi({ description: "Due strictly after this instant." }),
+  q: storableText(z.string().trim().min(1).max(200)).optional().openapi({ description: "Full-text search over title and description (English stemming; websearch syntax: quotes, OR, -word)." }),
+  due_before: instantInput().optional().openapi({ description: "Due strictly before this instant." }),
+  due_after: instantInput().optional().openapi({ description: "Due strictly after this instant." }),
   template_id: z.uuid().optional().openapi({ description: "Instances of this recurring template." }),
   hidden: booleanFlag("Hidden tasks instead of visible ones (default false).").default(false),
   archived: booleanFlag("Archived tasks instead of active ones (default false).").default(false),

@@ -24,10 +24,32 @@ export const ifMatchHeader = z.object({
 });
 export const writeHeaders = idempotencyHeaders.extend(ifMatchHeader.shape);
 
-export const titleSchema = z.string().trim().min(1).max(TITLE_MAX).openapi({ description: `1–${TITLE_MAX} characters (trimmed).`, example: "Write the quarterly report" });
-export const descriptionSchema = z.string().max(DESCRIPTION_MAX).openapi({ description: "≤ 1000 characters on the free plan, ≤ 2000 on Pro (configurable, SPEC §3).", example: "Numbers from the finance sheet." });
+/**
+ * Free text PostgreSQL can store: no NUL character (text columns refuse it – a 500 otherwise) and no lone
+ * UTF-16 surrogate (not encodable as UTF-8).
+ */
+export const storableText = (schema: z.ZodString) =>
+  schema
+    .refine((value) => !value.includes("\u0000"), "No NUL characters.")
+    .refine((value) => value.isWellFormed(), "Not well-formed Unicode.");
+
+/**
+ * An RFC 3339 instant PostgreSQL can store: years 0001–9999 once in UTC (Postgres has no year 0, JS has;
+ * `toISOString()` of year 10000 is `+010000-…`). Values reach SQL as their UTC `toISOString()` form, never
+ * raw: Postgres refuses offsets beyond ±15:59 that RFC 3339 allows.
+ */
+const FIRST_INSTANT = Date.parse("0001-01-01T00:00:00Z");
+const LAST_INSTANT = Date.parse("9999-12-31T23:59:59.999Z");
+export const instantInput = () =>
+  z.iso.datetime({ offset: true }).refine((value) => {
+    const time = Date.parse(value);
+    return time >= FIRST_INSTANT && time <= LAST_INSTANT;
+  }, "Between the years 0001 and 9999 (UTC).");
+
+export const titleSchema = storableText(z.string().trim().min(1).max(TITLE_MAX)).openapi({ description: `1–${TITLE_MAX} characters (trimmed).`, example: "Write the quarterly report" });
+export const descriptionSchema = storableText(z.string().max(DESCRIPTION_MAX)).openapi({ description: "≤ 1000 characters on the free plan, ≤ 2000 on Pro (configurable, SPEC §3).", example: "Numbers from the finance sheet." });
 export const prioritySchema = z.enum(TASK_PRIORITIES).openapi({ description: "Default `medium`." });
-export const dueDateSchema = z.iso.datetime({ offset: true }).openapi({ description: "RFC 3339 instant; free plan: at most 30 days ahead (configurable).", example: "2026-03-05T17:00:00Z" });
+export const dueDateSchema = instantInput().openapi({ description: "RFC 3339 instant; free plan: at most 30 days ahead (configurable).", example: "2026-03-05T17:00:00Z" });
 export const durationSchema = z.number().int().min(1).max(720).openapi({ description: "Estimated minutes, 1–720.", example: 45 });
 export const tagNameSchema = z
   .string()

@@ -60,13 +60,16 @@ export async function restoreTombstone({ ctx, input }: { ctx: ServiceContext; in
       ctx,
       [
         ctx.db.execute(sql`
-          with claimed as (
-            update deletion_tombstones set restored_at = ${stamp}::timestamptz
-            where id = ${input.id} and user_id = ${userId} and restored_at is null and expires_at > ${stamp}::timestamptz
-              and not (snapshot ? 'purged')
-            returning id)
-          select perpetua_guard(exists (select 1 from claimed),
-            case when exists (select 1 from deletion_tombstones where id = ${input.id} and restored_at is null) then 'TOMBSTONE_EXPIRED' else 'NOT_FOUND' end)`),
+          update deletion_tombstones set restored_at = ${stamp}::timestamptz
+          where id = ${input.id} and user_id = ${userId} and restored_at is null and expires_at > ${stamp}::timestamptz
+            and not (snapshot ? 'purged')`),
+        // A separate statement: it reads with a fresh snapshot (READ COMMITTED), so a restore that lost a race
+        // sees the winner's restored_at (404), not the stale row its UPDATE's snapshot saw (which said 410).
+        ctx.db.execute(sql`
+          select perpetua_guard(
+            exists (select 1 from deletion_tombstones where id = ${input.id} and user_id = ${userId} and xmin = pg_current_xact_id()::xid),
+            case when exists (select 1 from deletion_tombstones where id = ${input.id} and user_id = ${userId} and restored_at is null)
+                 then 'TOMBSTONE_EXPIRED' else 'NOT_FOUND' end)`),
         ...(active ? activeTaskLimitGuard(ctx, userId, limits.max_tasks) : []),
         ...restoreTaskStatements(ctx, userId, input.id, snapshot, stamp),
       ],

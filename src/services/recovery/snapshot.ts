@@ -30,7 +30,7 @@ export function taskSnapshotSql(userId: string, taskId: string) {
       'task', to_jsonb(t) - 'search' - 'priority_rank',
       'subtasks', coalesce((select jsonb_agg(to_jsonb(s) order by s.position, s.created_at, s.id) from subtasks s where s.task_id = t.id and s.user_id = t.user_id), '[]'::jsonb),
       'notes', coalesce((select jsonb_agg(to_jsonb(n) order by n.created_at, n.id) from notes n where n.task_id = t.id and n.user_id = t.user_id), '[]'::jsonb),
-      'reminders', coalesce((select jsonb_agg(to_jsonb(r) order by r.created_at, r.id) from reminders r where r.task_id = t.id and r.user_id = t.user_id), '[]'::jsonb),
+      'reminders', coalesce((select jsonb_agg(to_jsonb(r) order by r.remind_at nulls last, r.created_at, r.id) from reminders r where r.task_id = t.id and r.user_id = t.user_id), '[]'::jsonb),
       'tags', coalesce((select jsonb_agg(g.name order by g.name) from task_tags tt join tags g on g.id = tt.tag_id where tt.task_id = t.id and tt.user_id = t.user_id), '[]'::jsonb),
       'converted_note_ids', coalesce((select jsonb_agg(n.id) from notes n where n.converted_task_id = t.id and n.user_id = t.user_id), '[]'::jsonb))
     from task_instances t where t.id = ${taskId} and t.user_id = ${userId})`;

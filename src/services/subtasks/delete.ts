@@ -5,7 +5,7 @@ import { commitWithEvents } from "../events/commit";
 import { jsonResponse } from "../idempotency/types";
 import { requireUserId } from "../users/get-me";
 import { readForWrite } from "../writes";
-import { checkSubtaskWritable, subtaskChangedGuard, subtaskGuardError, subtaskWithTaskStatement } from "./support";
+import { checkSubtaskWritable, subtaskDeletedGuard, subtaskGuardError, subtaskWithTaskStatement } from "./support";
 
 /**
  * `DELETE /subtasks/{id}` (SPEC §3): removes the subtask and decrements the task's counters in the same
@@ -29,7 +29,7 @@ export async function deleteSubtask({ ctx, input }: { ctx: ServiceContext; input
             subtasks_completed = subtasks_completed - (select count(*) from removed where completed),
             updated_at = ${now.toISOString()}::timestamptz
           where id = ${subtask.task_id} and user_id = ${userId} and exists (select 1 from removed)`),
-        subtaskChangedGuard(ctx, userId, subtask.id, { deleted: true }),
+        subtaskDeletedGuard(ctx, userId, subtask.id, subtask.task_id),
       ],
       [{ type: "subtask.deleted", subtask }],
       { userId, now },

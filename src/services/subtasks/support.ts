@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { ApiError, NotFound, VersionConflict } from "../../errors/api-error";
 import type { ServiceContext } from "../context";
 import { presentSubtask, presentTask, taskJsonSql, type Subtask, type SubtaskRecord, type Task, type TaskRecord } from "../tasks/present";
@@ -28,16 +28,25 @@ export function checkSubtaskWritable(row: { subtask: SubtaskRecord; task: TaskRe
 }
 
 /**
- * Guard after a versioned subtask UPDATE/DELETE: passes only if this transaction changed (or removed) the
- * row; otherwise VERSION_CONFLICT with the current subtask read with a fresh snapshot (see
+ * Guard after a versioned subtask UPDATE: passes only if this transaction changed the row; otherwise VERSION_CONFLICT with the current subtask read with a fresh snapshot (see
  * tasks/write-support.ts taskUpdatedGuard for why a separate statement).
  */
-export function subtaskChangedGuard(ctx: ServiceContext, userId: string, subtaskId: string, options: { deleted: boolean }) {
-  const changed = options.deleted
-    ? sql`not exists (select 1 from subtasks s where s.id = ${subtaskId} and s.user_id = ${userId})`
-    : sql`exists (select 1 from subtasks s where s.id = ${subtaskId} and s.user_id = ${userId} and s.xmin = pg_current_xact_id()::xid)`;
+export function subtaskChangedGuard(ctx: ServiceContext, userId: string, subtaskId: string) {
+  return versionGuard(ctx, userId, subtaskId, sql`exists (select 1 from subtasks s where s.id = ${subtaskId} and s.user_id = ${userId} and s.xmin = pg_current_xact_id()::xid)`);
+}
+
+/**
+ * Guard after the DELETE of a subtask (which decrements its task's counters only when it removed the row):
+ * passes only if THIS transaction updated the task row. "The subtask is gone" is not enough – a parallel
+ * delete that won would make a second 204 and a second `deleted` activity entry for nothing.
+ */
+export function subtaskDeletedGuard(ctx: ServiceContext, userId: string, subtaskId: string, taskId: string) {
+  return versionGuard(ctx, userId, subtaskId, sql`exists (select 1 from task_instances t where t.id = ${taskId} and t.user_id = ${userId} and t.xmin = pg_current_xact_id()::xid)`);
+}
+
+function versionGuard(ctx: ServiceContext, userId: string, subtaskId: string, passed: SQL) {
   return ctx.db.execute(sql`
-    select perpetua_guard(${changed}, 'VERSION_CONFLICT',
+    select perpetua_guard(${passed}, 'VERSION_CONFLICT',
       jsonb_build_object('current', (select to_jsonb(s) - 'user_id' from subtasks s where s.id = ${subtaskId} and s.user_id = ${userId})))`);
 }
 

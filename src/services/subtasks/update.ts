@@ -89,7 +89,7 @@ async function attemptUpdate(ctx: ServiceContext, input: UpdateSubtaskInput, exp
     ctx.db.execute(sql`update subtasks set title = ${subtask.title}, completed = ${subtask.completed},
         completed_at = ${subtask.completed_at}::timestamptz, version = ${subtask.version}, updated_at = ${subtask.updated_at}::timestamptz
       where id = ${subtask.id} and user_id = ${userId} and version = ${before.version}`),
-    subtaskChangedGuard(ctx, userId, subtask.id, { deleted: false }),
+    subtaskChangedGuard(ctx, userId, subtask.id),
   ];
   if (delta !== 0) {
     statements.push(

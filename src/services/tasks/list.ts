@@ -64,8 +64,9 @@ export async function listTasks({ ctx, input }: { ctx: ServiceContext; input: Li
     where.push(sql`t.priority = any (select jsonb_array_elements_text(${JSON.stringify(input.priority)}::jsonb))`);
   }
   if (input.template_id !== undefined) where.push(sql`t.template_id = ${input.template_id}`);
-  if (input.due_before !== undefined) where.push(sql`t.due_date < ${input.due_before}::timestamptz`);
-  if (input.due_after !== undefined) where.push(sql`t.due_date > ${input.due_after}::timestamptz`);
+  // As UTC: Postgres refuses some offsets RFC 3339 allows (beyond ±15:59).
+  if (input.due_before !== undefined) where.push(sql`t.due_date < ${new Date(input.due_before).toISOString()}::timestamptz`);
+  if (input.due_after !== undefined) where.push(sql`t.due_date > ${new Date(input.due_after).toISOString()}::timestamptz`);
   if (input.q !== undefined) where.push(sql`t.search @@ websearch_to_tsquery('english', ${input.q})`);
   const tags = [...new Set((input.tags ?? []).map(normalizeTagName))];
   if (tags.length > 0) {
