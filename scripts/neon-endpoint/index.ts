@@ -56,7 +56,9 @@ export async function startNeonEndpoint(options: NeonEndpointOptions = {}): Prom
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
+    // A deep accept backlog: a thousand Worker requests may open connections at the same instant (load runs);
+    // Node's default (511) drops the rest and the Worker sees a refused database.
+    server.listen({ port: options.port ?? 0, host, backlog: 4096 }, () => {
       server.off("error", reject);
       resolve();
     });

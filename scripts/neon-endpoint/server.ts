@@ -19,7 +19,11 @@ async function route(req: IncomingMessage, res: ServerResponse, state: SqlHandle
 }
 
 export function createEndpointServer(state: SqlHandlerState): Server {
-  return createServer((req, res) => {
+  // Keep-alive longer than the Worker's idle connections live: with Node's 5 s default the server closes a
+  // pooled connection just as workerd sends the next query on it, and under load that surfaces as a
+  // "database unreachable" 503 in the Worker.
+  const options = { keepAliveTimeout: 120_000, headersTimeout: 125_000, requestTimeout: 0 };
+  return createServer(options, (req, res) => {
     route(req, res, state).catch((error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
       if (res.headersSent) {
