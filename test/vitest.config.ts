@@ -15,6 +15,8 @@ export default defineConfig({
   test: {
     globalSetup: ["test/global-setup.ts"],
     testTimeout: 30_000,
+    // Every request writes its JSON log line; show them only for failing tests.
+    silent: "passed-only",
     hookTimeout: 60_000,
     projects: [
       {

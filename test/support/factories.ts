@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { authHeaders, signIn, signTestAccessToken, testDb } from "./auth";
+import type { Task } from "../../src/services/tasks/present";
 import { call, newRequestId } from "./requests";
 
 /**
@@ -7,28 +8,8 @@ import { call, newRequestId } from "./requests";
  * through the real API (so every row went through the services), or seeded directly when a test needs
  * many rows fast (limits).
  */
-export interface TaskJson {
-  id: string;
-  title: string;
-  description: string;
-  priority: "low" | "medium" | "high";
-  due_date: string | null;
-  estimated_duration: number | null;
-  tags: string[];
-  focus_time_seconds: number;
-  completed: boolean;
-  completed_at: string | null;
-  completed_by: "manual" | "auto" | "force" | null;
-  hidden: boolean;
-  archived: boolean;
-  template_id: string | null;
-  occurrence_at: string | null;
-  subtask_count: number;
-  subtasks_completed: number;
-  version: number;
-  created_at: string;
-  updated_at: string;
-}
+/** A task as the API answers it (the services' presenter type: tests and API cannot drift apart). */
+export type TaskJson = Task;
 
 export interface SubtaskJson {
   id: string;
