@@ -106,6 +106,17 @@ export const configSchema = z.object({
   AI_CREDIT_TRANSCRIPTION_PER_MIN: int(5),
 });
 
+// A deployed Worker must sign its own tokens: without a key every sign-in and authenticated call would be a
+// 500 later, so staging/production refuse to start without one (development and tests generate theirs).
+const deployedSchema = configSchema.superRefine((config, context) => {
+  if (config.ENVIRONMENT !== "staging" && config.ENVIRONMENT !== "production") return;
+  for (const variable of ["JWT_PRIVATE_KEY", "JWT_KEY_ID"] as const) {
+    if (config[variable] === undefined) {
+      context.addIssue({ code: "custom", path: [variable], message: `required when ENVIRONMENT is ${config.ENVIRONMENT}` });
+    }
+  }
+});
+
 export type Config = z.output<typeof configSchema>;
 
 export type ConfigResult =
@@ -128,7 +139,7 @@ export function loadConfig(env: Bindings): ConfigResult {
     if (typeof value === "string" && value.trim() === "") continue;
     if (value !== undefined) raw[key] = value;
   }
-  const parsed = configSchema.safeParse(raw);
+  const parsed = deployedSchema.safeParse(raw);
   const result: ConfigResult = parsed.success
     ? { ok: true, config: parsed.data }
     : {

@@ -119,6 +119,17 @@ describe("configuration (SPEC §15)", () => {
     expect(entry.invalid_variables.map((p) => p.variable).sort()).toEqual(["GOOGLE_JWKS_URL", "RATE_LIMIT_GENERAL"]);
   });
 
+  it("a deployed environment without a signing key is refused, naming the key", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const response = await probe(app, "/api/v1/health/live", {
+      env: { ENVIRONMENT: "production", JWT_PRIVATE_KEY: undefined, JWT_KEY_ID: undefined },
+    });
+    expect(response.status).toBe(500);
+    const logged = errors.mock.calls.map((args) => String(args[0])).join("\n");
+    expect(logged).toContain("JWT_PRIVATE_KEY");
+    expect(logged).toContain("JWT_KEY_ID");
+  });
+
   it("a missing required variable is named too", async () => {
     const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
     const response = await probe(app, "/api/v1/health/live", { env: { DATABASE_URL: undefined } });
