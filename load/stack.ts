@@ -1,8 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { startNeonEndpoint } from "../scripts/neon-endpoint/index.ts";
 import { createDevSigningKey } from "../scripts/dev/jwt-key.ts";
 import type { Shutdown } from "../scripts/dev/shutdown.ts";
@@ -36,14 +35,7 @@ export async function startBenchStack(options: {
   const started = performance.now();
 
   const postgres = await startTempPostgres({ database: "perpetua_bench" });
-  const postmasterPid = await readPostmasterPid(postgres.url);
-  shutdown.defer("PostgreSQL", async () => {
-    // Fast shutdown signalled to the postmaster itself: as root, startTempPostgres runs it under `runuser`,
-    // which ignores the SIGINT that stop() sends, so stop() alone would wait forever. stop() then only waits
-    // for the exit and removes the directory.
-    signal(postmasterPid, "SIGINT");
-    await postgres.stop();
-  });
+  shutdown.defer("PostgreSQL", () => postgres.stop());
   await migrate(postgres.url);
 
   // 1000-connection runs queue far past the pool's 20 connections: let them wait instead of failing at 10 s.
@@ -162,28 +154,6 @@ async function distinctFreePorts(count: number): Promise<number[]> {
   });
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
   return ports;
-}
-
-/** The postmaster's pid: the first line of postmaster.pid in the server's data directory. */
-async function readPostmasterPid(databaseUrl: string): Promise<number> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ data_directory: string }>("show data_directory");
-    const dataDirectory = rows[0]?.data_directory;
-    if (dataDirectory === undefined) throw new Error("show data_directory returned nothing");
-    return Number(readFileSync(join(dataDirectory, "postmaster.pid"), "utf8").split("\n")[0]);
-  } finally {
-    await client.end();
-  }
-}
-
-function signal(pid: number, name: NodeJS.Signals): void {
-  try {
-    process.kill(pid, name);
-  } catch {
-    // Already gone.
-  }
 }
 
 /** Total `/sql` requests the endpoint has served (GET /_control/round-trips). */

@@ -1,5 +1,4 @@
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { configSchema } from "../../src/env.ts";
 import type { Vars } from "../lib/dev-vars.ts";
 
 /**
@@ -15,19 +14,9 @@ export interface ConfigSchema {
   safeParse(input: unknown): { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } };
 }
 
-/**
- * Loads `configSchema` from src/env.ts at run time. The specifier is computed on purpose: a static import
- * would make `tsc -p scripts/tsconfig.json` type-check src/env.ts, which needs the Workers types that the
- * Node-side scripts do not load. tsx strips its type-only imports, so at run time it is plain zod.
- */
-export async function loadConfigSchema(root: string): Promise<ConfigSchema> {
-  const specifier = pathToFileURL(join(root, "src", "env.ts")).href;
-  const module: unknown = await import(specifier);
-  const schema = (module as { configSchema?: Partial<ConfigSchema> }).configSchema;
-  if (typeof schema?.shape !== "object" || typeof schema.safeParse !== "function") {
-    throw new Error("src/env.ts does not export a zod object `configSchema`");
-  }
-  return schema as ConfigSchema;
+/** The Worker's own variable schema (src/env.ts): the keys and validation the dev tools merge against. */
+export async function loadConfigSchema(_root: string): Promise<ConfigSchema> {
+  return configSchema;
 }
 
 /** Defaults that differ from the Worker's own (src/env.ts holds every other default). */

@@ -1,3 +1,4 @@
+import type { UserView } from "../../src/services/users/user-view";
 import { sql } from "drizzle-orm";
 import { SignJWT, importPKCS8 } from "jose";
 import { inject } from "vitest";
@@ -25,17 +26,8 @@ export interface SignedIn {
   googleSub: string;
 }
 
-export interface TestUser {
-  id: string;
-  email: string;
-  name: string;
-  avatar_url: string | null;
-  timezone: string;
-  tier: "free" | "pro";
-  version: number;
-  created_at: string;
-  updated_at: string;
-}
+/** The user as the API answers it (the services' own view type). */
+export type TestUser = UserView;
 
 export interface MintOptions {
   /** Claims over the defaults of a valid Google ID token; `null` removes a claim. */
