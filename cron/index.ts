@@ -1,64 +1,56 @@
+import * as Sentry from "@sentry/cloudflare";
 import type { Bindings } from "../src/env";
+import { fixedClock } from "../src/lib/clock";
+import { createLogger } from "../src/lib/logger";
+import { purgeExpired } from "../src/services/maintenance/purge-expired";
+import { relayOutbox } from "../src/services/outbox/relay";
 import { systemContext } from "../src/services/system-context";
-import type { ServiceContext } from "../src/services/context";
-import { purgeExpired } from "./jobs/purge-expired";
-import { relayOutbox } from "./jobs/relay-outbox";
-import { loggableError } from "../src/lib/loggable-error";
+import type { CronJob } from "./job";
 
 export const DAILY = "0 0 * * *";
 export const EVERY_MINUTE = "* * * * *";
 
-export interface CronJob {
-  name: string;
-  run(input: { ctx: ServiceContext; runDate: string }): Promise<Record<string, unknown>>;
-}
-
 /**
- * Cron Triggers (ARCHITECTURE "Queues and Cron"). Daily jobs are set-based SQL and idempotent per run date
- * (`job_runs`), so a duplicate or late trigger does nothing twice; minute jobs are idempotent by design.
- * Jobs run one after another and a failing job does not stop the others; a failure is logged and thrown at
- * the end so the platform records the run as failed.
+ * Cron Triggers (docs/operations.md "Scheduled jobs"): each job is a service call. Daily jobs are set-based
+ * SQL and idempotent per run date (`job_runs`), so a duplicate or late trigger does nothing twice; minute
+ * jobs are idempotent by design. Every job runs as of its trigger's scheduled time (its context's clock), so
+ * a trigger replayed for a past instant acts as of that instant. Jobs run one after another and a failing
+ * job does not stop the others. A failure is logged at error level and reported to Sentry with the job's
+ * label; the handler itself returns normally – Cron Triggers do not retry, so a thrown error would only add
+ * an "uncaught exception" to the runtime's log – and a failed daily job records no `job_runs` row, so the
+ * next trigger for that date runs it again.
  */
 export const cronJobs: Record<string, CronJob[]> = {
-  [DAILY]: [purgeExpired],
-  [EVERY_MINUTE]: [relayOutbox],
+  [DAILY]: [{ name: "purge_expired", run: ({ ctx, runDate }) => purgeExpired({ ctx, input: { runDate } }) }],
+  [EVERY_MINUTE]: [{ name: "relay_outbox", run: ({ ctx }) => relayOutbox({ ctx }) }],
 };
 
 export async function handleScheduled(controller: ScheduledController, env: Bindings, execution: ExecutionContext): Promise<void> {
+  const scheduled = new Date(controller.scheduledTime);
   const jobs = cronJobs[controller.cron];
   if (!jobs) {
-    console.log(JSON.stringify({ timestamp: new Date().toISOString(), level: "warn", cron: controller.cron, outcome: "unknown_schedule" }));
+    createLogger(`cron:${scheduled.toISOString()}`).warn("no jobs for this schedule", { cron: controller.cron, outcome: "unknown_schedule" });
     return;
   }
-  const scheduled = new Date(controller.scheduledTime);
   const runDate = scheduled.toISOString().slice(0, 10);
-  const failures: string[] = [];
   for (const job of jobs) {
     const label = `cron:${job.name}:${scheduled.toISOString()}`;
     const started = performance.now();
-    const ctx = systemContext(env, execution, label, job.name, { now: () => new Date() });
+    const ctx = systemContext(env, execution, label, job.name, { clock: fixedClock(scheduled), log: { action: `cron.${job.name}` } });
     try {
       const details = await job.run({ ctx, runDate });
-      logJob(label, job.name, "success", started, ctx.trace.roundTrips, details);
+      ctx.log.info("cron job finished", { outcome: "success", duration_ms: elapsed(started), db_round_trips: ctx.trace.roundTrips, ...details });
     } catch (error) {
-      failures.push(job.name);
-      logJob(label, job.name, "failure", started, ctx.trace.roundTrips, loggableError(error));
+      ctx.log.error("cron job failed", { outcome: "failure", duration_ms: elapsed(started), db_round_trips: ctx.trace.roundTrips, error });
+      Sentry.withScope((scope) => {
+        scope.setTag("request_id", label);
+        scope.setTag("cron_job", job.name);
+        Sentry.captureException(error);
+      });
     }
   }
-  if (failures.length > 0) throw new Error(`cron ${controller.cron}: ${failures.join(", ")} failed`);
 }
 
-function logJob(label: string, job: string, outcome: string, started: number, roundTrips: number, details: Record<string, unknown>): void {
-  console.log(
-    JSON.stringify({
-      timestamp: new Date().toISOString(),
-      level: outcome === "success" ? "info" : "error",
-      request_id: label,
-      action: `cron.${job}`,
-      outcome,
-      duration_ms: Math.round(performance.now() - started),
-      db_round_trips: roundTrips,
-      ...details,
-    }),
-  );
+function elapsed(started: number): number {
+  return Math.round(performance.now() - started);
 }

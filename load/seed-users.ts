@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { SignJWT, importPKCS8 } from "jose";
+import { mintAccessToken } from "../scripts/lib/mint-access-token.ts";
 import pg from "pg";
 import type { BenchStack } from "./scenario.ts";
 
@@ -24,20 +24,20 @@ export async function seedUsersWithTokens(stack: BenchStack, count: number): Pro
   } finally {
     await client.end();
   }
-  const key = await importPKCS8(stack.jwt.privateKeyPem, "RS256");
-  const now = Math.floor(Date.now() / 1000);
   return Promise.all(
-    userIds.map(async (userId) => ({
-      userId,
-      token: await new SignJWT({ sid: randomUUID(), tier: "free" })
-        .setProtectedHeader({ alg: "RS256", kid: stack.jwt.kid, typ: "JWT" })
-        .setSubject(userId)
-        .setIssuer(stack.jwt.issuer)
-        .setAudience(stack.jwt.audience)
-        .setIssuedAt(now)
-        .setExpirationTime(now + 3600)
-        .setJti(randomUUID())
-        .sign(key),
-    })),
+    userIds.map(async (userId) => ({ userId, token: await benchAccessToken(stack, userId, "free") })),
   );
+}
+
+/** A Worker-signed access token for a bench user, valid an hour (start-up + warm-up + any run length). */
+export function benchAccessToken(stack: BenchStack, userId: string, tier: "free" | "pro"): Promise<string> {
+  return mintAccessToken({
+    privateKeyPem: stack.jwt.privateKeyPem,
+    kid: stack.jwt.kid,
+    sub: userId,
+    tier,
+    issuer: stack.jwt.issuer,
+    audience: stack.jwt.audience,
+    ttlSeconds: 3600,
+  });
 }

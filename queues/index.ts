@@ -1,8 +1,8 @@
 import type { Bindings } from "../src/env";
+import { createLogger, type Logger } from "../src/lib/logger";
 import { systemContext } from "../src/services/system-context";
-import { queueMessageSchema, type MessageHandler, type QueueMessageType } from "./messages";
 import { messageHandlers } from "./consumers";
-import { loggableError } from "../src/lib/loggable-error";
+import { DoNotRetry, queueMessageSchema, type MessageHandler, type QueueMessageType } from "./messages";
 
 const MAX_DELAY_SECONDS = 15 * 60;
 
@@ -12,44 +12,42 @@ export function retryDelaySeconds(attempts: number): number {
 }
 
 /**
- * The queue entry point (STYLE §7): every message is parsed and handled on its own and acked only after its
- * handler committed; a failure retries that message alone with exponential delay, and after the consumer's
- * max_retries (wrangler.toml) the platform moves it to the dead-letter queue. A body that does not parse can
- * never succeed, so it is logged and acked instead of burning retries. Messages on a dead-letter queue are
- * logged for an operator and acked.
+ * The queue entry point (STYLE §7): every message is parsed and handled on its own, with the same context and
+ * logger as a request, and acked only after its handler committed; a failure retries that message alone
+ * with exponential delay, and after the consumer's max_retries (wrangler.toml) the platform moves it to the
+ * dead-letter queue. What can never succeed is acked with a log line instead of burning retries: a body
+ * that does not parse, and a consumer's `DoNotRetry` (e.g. the message is about a row that was deleted).
+ * Messages on a dead-letter queue are logged for an operator and acked.
  */
 export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Bindings, execution: ExecutionContext): Promise<void> {
   const deadLetter = batch.queue.endsWith("-dlq");
   for (const message of batch.messages) {
+    const label = `queue:${batch.queue}:${message.id}`;
+    const fields = { queue: batch.queue, message_id: message.id, attempts: message.attempts };
     const parsed = queueMessageSchema.safeParse(message.body);
     if (!parsed.success || deadLetter) {
-      log(deadLetter ? "warn" : "error", batch.queue, message, deadLetter ? "dead_lettered" : "invalid_body");
+      const log = createLogger(label, fields);
+      if (deadLetter) log.warn("dead-lettered message", { outcome: "dead_lettered" });
+      else log.error("message body does not parse", { outcome: "invalid_body" });
       message.ack();
       continue;
     }
-    const handler = messageHandlers[parsed.data.type] as MessageHandler<QueueMessageType> | undefined;
+    let log: Logger = createLogger(label, fields);
     try {
+      const handler = messageHandlers[parsed.data.type] as MessageHandler<QueueMessageType> | undefined;
       if (!handler) throw new Error(`no consumer for ${parsed.data.type} in this build`);
-      const ctx = systemContext(env, execution, `queue:${batch.queue}:${message.id}`, parsed.data.type);
+      const ctx = systemContext(env, execution, label, parsed.data.type, { log: fields });
+      log = ctx.log;
       await handler({ ctx, message: parsed.data });
       message.ack();
     } catch (error) {
-      log("error", batch.queue, message, "retry", error);
+      if (error instanceof DoNotRetry) {
+        log.warn("message cannot succeed; acked", { outcome: "dropped", error });
+        message.ack();
+        continue;
+      }
+      log.error("message failed; retrying", { outcome: "retry", error });
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     }
   }
-}
-
-function log(level: "warn" | "error", queue: string, message: Message<unknown>, outcome: string, error?: unknown): void {
-  console.log(
-    JSON.stringify({
-      timestamp: new Date().toISOString(),
-      level,
-      queue,
-      message_id: message.id,
-      attempts: message.attempts,
-      outcome,
-      ...(error === undefined ? {} : loggableError(error)),
-    }),
-  );
 }

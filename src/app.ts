@@ -37,11 +37,6 @@ export interface AppOptions {
    * without them only to measure what they cost (bench scenario `guarded`).
    */
   guards?: boolean;
-  /**
-   * Operation path prefixes (below /api/v1) that need no access token; default PUBLIC_PATH_PREFIXES of
-   * middleware/auth.ts. Only test harnesses widen it (the foundation's probe operations are anonymous).
-   */
-  publicPathPrefixes?: readonly string[];
 }
 
 /** Builds the Hono application: the middleware chain, the routers, the OpenAPI document and `/docs`. */
@@ -52,10 +47,10 @@ export function createApp(options: AppOptions = {}): AppRouter {
   // CORS (needs config), body limit, and the per-request service context.
   app.use("*", requestId, requestLog, securityHeaders, configuration, cors);
   app.use(`${API_PREFIX}/*`, bodyLimit, servicesContext);
-  // SPEC §2: every operation but the public ones (middleware/auth.ts PUBLIC_PATH_PREFIXES) needs a bearer token.
-  app.use(`${API_PREFIX}/*`, authentication(API_PREFIX, options.publicPathPrefixes));
-  // Authentication (SPEC §2) sets the user; rate limits (§1.7) and idempotency (§1.6) are per user, after it.
-  if (options.guards !== false) app.use(`${API_PREFIX}/*`, rateLimit, idempotency);
+  // Each operation's flags (routes/define-route.ts) say what it needs: an access token (default), which
+  // rate-limit budget, an Idempotency-Key. Authentication sets the user; limits and idempotency are per user.
+  app.use(`${API_PREFIX}/*`, authentication(API_PREFIX));
+  if (options.guards !== false) app.use(`${API_PREFIX}/*`, rateLimit(API_PREFIX), idempotency(API_PREFIX));
 
   const api = createRouter();
   mountRoutes(api);

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { SignJWT, importPKCS8 } from "jose";
 import pg from "pg";
 import type { BenchStack } from "../scenario.ts";
 import { defineScenario } from "../scenario.ts";
+import { benchAccessToken } from "../seed-users.ts";
 
 /**
  * The tasks CRUD mix of issue 5 (SPEC §3): 70 % reads, 30 % writes, one Pro user per connection (so no
@@ -35,21 +35,10 @@ async function seed(stack: BenchStack): Promise<{ token: string; taskId: string 
        returning user_id, id as task_id`,
       [USERS],
     );
-    const key = await importPKCS8(stack.jwt.privateKeyPem, "RS256");
-    const now = Math.floor(Date.now() / 1000);
     return Promise.all(
       rows.map(async (row) => ({
         taskId: row.task_id,
-        token: await new SignJWT({ sid: randomUUID(), tier: "pro" })
-          .setProtectedHeader({ alg: "RS256", kid: stack.jwt.kid, typ: "JWT" })
-          .setSubject(row.user_id)
-          .setIssuer(stack.jwt.issuer)
-          .setAudience(stack.jwt.audience)
-          .setIssuedAt(now)
-          // Long enough for start-up + warm-up + any run length the bench allows.
-          .setExpirationTime(now + 3600)
-          .setJti(randomUUID())
-          .sign(key),
+        token: await benchAccessToken(stack, row.user_id, "pro"),
       })),
     );
   } finally {

@@ -2,9 +2,8 @@ import * as Sentry from "@sentry/cloudflare";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../app-env";
-import { IdempotentReplay, REPLAYED_HEADER, type StoredResponse } from "../services/idempotency/types";
-import { GuardFailed } from "../services/writes";
-import { loggableError } from "../lib/loggable-error";
+import { IdempotentReplay, REPLAYED_HEADER, type StoredResponse } from "./replay";
+import { createLogger } from "../lib/logger";
 import { ApiError } from "./api-error";
 import { errorCodes } from "./codes";
 import { errorResponse } from "./envelope";
@@ -13,7 +12,8 @@ const DB_RETRY_AFTER_SECONDS = "5";
 
 /**
  * The one place errors become responses (STYLE §4). Order matters:
- * 0. an idempotent replay answers with the stored response; a write guard stands for its API error;
+ * 0. an idempotent replay answers with the stored response (write guards never get here: runWrite turns them
+ *    into their domain errors, services/guards.ts);
  * 1. our own ApiErrors carry their code;
  * 2. a database the request could not reach is SERVICE_UNAVAILABLE with Retry-After, whatever the driver threw;
  * 3. Hono's HTTPExceptions (malformed JSON, body limit) become VALIDATION_ERROR;
@@ -21,7 +21,6 @@ const DB_RETRY_AFTER_SECONDS = "5";
  */
 export function onError(error: Error, c: Context<AppEnv>): Response {
   if (error instanceof IdempotentReplay) return replay(error.response);
-  if (error instanceof GuardFailed) return onError(error.toApiError(), c);
   if (error instanceof ApiError) {
     if (error.status >= 500) report(error, c);
     return errorResponse(c, error.code, error.status, error.message, error.details, error.headers);
@@ -44,18 +43,12 @@ export function onError(error: Error, c: Context<AppEnv>): Response {
     return errorResponse(c, "VALIDATION_ERROR", status, message);
   }
   report(error, c);
-  console.error(
-    JSON.stringify({
-      timestamp: new Date().toISOString(),
-      level: "error",
-      request_id: c.get("requestId"),
-      message: "unhandled error",
-      error_name: error.name,
-      ...loggableError(error),
-      // Frames only: the message lines above them may embed statement parameters.
-      stack: error.stack?.split("\n").filter((line) => line.trimStart().startsWith("at ")).join("\n"),
-    }),
-  );
+  createLogger(c.get("requestId")).error("unhandled error", {
+    error_name: error.name,
+    error,
+    // Frames only: the message lines above them may embed statement parameters.
+    stack: error.stack?.split("\n").filter((line) => line.trimStart().startsWith("at ")).join("\n"),
+  });
   return errorResponse(c, "INTERNAL_ERROR", 500, errorCodes.INTERNAL_ERROR.message);
 }
 

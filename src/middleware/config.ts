@@ -2,6 +2,7 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
 import { loadConfig } from "../env";
 import { ApiError } from "../errors/api-error";
+import { createLogger } from "../lib/logger";
 
 /**
  * Validates the environment (SPEC §15) before anything reads it. A bad deployment answers every request
@@ -10,15 +11,7 @@ import { ApiError } from "../errors/api-error";
 export const configuration = createMiddleware<AppEnv>(async (c, next) => {
   const result = loadConfig(c.env);
   if (!result.ok) {
-    console.error(
-      JSON.stringify({
-        timestamp: new Date().toISOString(),
-        level: "error",
-        request_id: c.get("requestId"),
-        message: "invalid configuration",
-        invalid_variables: result.problems,
-      }),
-    );
+    createLogger(c.get("requestId")).error("invalid configuration", { invalid_variables: result.problems });
     throw new ApiError("INTERNAL_ERROR", { message: "The service is misconfigured." });
   }
   c.set("config", result.config);

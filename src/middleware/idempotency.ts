@@ -1,6 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors/api-error";
+import { routeFlags } from "./route-flags";
 import type { ErrorCode } from "../errors/codes";
 import { storeOutcome } from "../services/idempotency/records";
 import { hashRequest, REPLAYED_HEADER, type StoredResponse } from "../services/idempotency/types";
@@ -9,8 +10,6 @@ export { REPLAYED_HEADER };
 
 export const IDEMPOTENCY_HEADER = "Idempotency-Key";
 
-/** Auth and webhooks are idempotent by their own means (SPEC §1.6). */
-const EXEMPT = [/^\/api\/v1\/auth\//, /^\/api\/v1\/webhooks\//];
 const KEY_FORMAT = /^[\x20-\x7e]{1,255}$/;
 
 /**
@@ -28,14 +27,16 @@ const STORED_ERRORS = new Set<ErrorCode>([
 ]);
 
 /**
- * SPEC §1.6 for every POST and PATCH: requires the key, fingerprints the request (method, path, raw body
- * bytes) and hands the scope to the service through the ServiceContext. The bookkeeping itself rides in the
- * service's own round trips (src/services/writes.ts), which is what makes the record and the effect commit
- * together. Replays are answered by onError from the stored bytes, with `Idempotent-Replayed: true`.
+ * Idempotency (docs/conventions.md "Idempotency") for every operation whose flags say `idempotent` (by
+ * default the POST and PATCH operations of signed-in users; routes/define-route.ts): requires the key,
+ * fingerprints the request (method, path, raw body bytes) and hands the scope to the service through the
+ * ServiceContext. The bookkeeping itself rides in the write's own round trips (services/unit-of-work.ts),
+ * which is what makes the record and the effect commit together. Replays are answered by onError from the
+ * stored bytes, with `Idempotent-Replayed: true`.
  */
-export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
+export const idempotency = (apiPrefix: string) => createMiddleware<AppEnv>(async (c, next) => {
   const method = c.req.method;
-  if ((method !== "POST" && method !== "PATCH") || EXEMPT.some((pattern) => pattern.test(c.req.path))) return next();
+  if (!routeFlags(c, apiPrefix)?.idempotent) return next();
   const userId = c.get("userId");
   if (userId === undefined) return next();
   const key = c.req.header(IDEMPOTENCY_HEADER);
@@ -64,8 +65,8 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const storable = c.res.status < 400 || (code !== undefined && STORED_ERRORS.has(code));
   if (!storable) return;
   if (c.res.status < 400) {
-    // Every write route commits its response with its effect (commitWrite); reaching here is a bug.
-    console.log(JSON.stringify({ level: "warn", request_id: c.get("requestId"), message: "response stored after the fact", route: c.req.routePath }));
+    // Every write route commits its response with its effect (runWrite); reaching here is a bug.
+    services.log.warn("response stored after the fact", { route: c.req.routePath });
   }
   const response: StoredResponse = {
     status: c.res.status,

@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
+import { createLogger } from "../lib/logger";
 
 export interface RequestLogLine {
   timestamp: string;
@@ -24,10 +25,8 @@ export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
   const started = performance.now();
   await next();
   const status = c.res.status;
-  const line: RequestLogLine = {
-    timestamp: new Date().toISOString(),
-    level: status >= 500 ? "error" : status >= 400 ? "warn" : "info",
-    request_id: c.get("requestId"),
+  const level = status >= 500 ? "error" : status >= 400 ? "warn" : "info";
+  const line: Omit<RequestLogLine, "timestamp" | "level" | "request_id"> = {
     user_id: c.get("userId") ?? null,
     method: c.req.method,
     route: matchedRoute(c.req.routePath),
@@ -37,7 +36,7 @@ export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
     action: c.get("logAction") ?? null,
     outcome: c.get("logOutcome") ?? (status < 400 ? "success" : status >= 500 ? "error" : "rejected"),
   };
-  console.log(JSON.stringify(line));
+  createLogger(c.get("requestId")).line(level, line);
 });
 
 // Operations never end in a wildcard: a wildcard means only middleware matched (404/405), logged under one name.

@@ -4,38 +4,37 @@ import { checkGuard, type BucketRequest, type GuardDecision, type GuardSubject }
 import type { AppEnv } from "../app-env";
 import type { Config } from "../env";
 import { ApiError } from "../errors/api-error";
+import { routeFlags, type RateLimitClass } from "./route-flags";
 
-/** Paths (below /api/v1) that are never rate limited: health probes and signed webhooks (SPEC §13, issue 4). */
-const EXEMPT = [/^\/api\/v1\/health\//, /^\/api\/v1\/webhooks\//];
-const AUTH = /^\/api\/v1\/auth\//;
-const AI = /^\/api\/v1\/ai\//;
-
-function bucketsFor(path: string, config: Config): BucketRequest[] {
+function bucketsFor(limit: Exclude<RateLimitClass, "none">, config: Config): BucketRequest[] {
   const windowSeconds = config.RATE_LIMIT_WINDOW_SECONDS;
-  if (AUTH.test(path)) return [{ name: "auth", limit: config.RATE_LIMIT_AUTH, windowSeconds }];
+  if (limit === "auth") return [{ name: "auth", limit: config.RATE_LIMIT_AUTH, windowSeconds }];
   const general = { name: "general", limit: config.RATE_LIMIT_GENERAL, windowSeconds };
-  return AI.test(path) ? [general, { name: "ai", limit: config.RATE_LIMIT_AI, windowSeconds }] : [general];
+  return limit === "ai" ? [general, { name: "ai", limit: config.RATE_LIMIT_AI, windowSeconds }] : [general];
 }
 
-function subjectFor(c: Context<AppEnv>): GuardSubject | undefined {
-  if (AUTH.test(c.req.path)) return { kind: "ip", ip: c.req.header("CF-Connecting-IP") ?? "unknown" };
+function subjectFor(c: Context<AppEnv>, limit: RateLimitClass): GuardSubject | undefined {
+  if (limit === "auth") return { kind: "ip", ip: c.req.header("CF-Connecting-IP") ?? "unknown" };
   const userId = c.get("userId");
   return userId === undefined ? undefined : { kind: "user", userId };
 }
 
 /**
- * SPEC §1.7 rate limits through the subject's UserGuard Durable Object – one RPC per request. Every limited
+ * Rate limits (docs/conventions.md "Rate limits") through the subject's UserGuard Durable Object – one RPC per
+ * request; the operation's flags (routes/define-route.ts) say which budget counts it (the user's general
+ * budget, general + AI, the client IP's auth budget for sign-in, or none for health and webhooks). Every limited
  * response carries `RateLimit-Policy` and `RateLimit` (draft-ietf-httpapi-ratelimit-headers, structured-field
  * form: `"general";q=100;w=60` and `"general";r=42;t=17`); a refusal is 429 RATE_LIMITED with `Retry-After`.
  * If the guard cannot be reached the request proceeds (fail open: an outage of the limiter must not become an
  * outage of the API) and the event is logged.
  */
-export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
-  if (EXEMPT.some((pattern) => pattern.test(c.req.path))) return next();
-  const subject = subjectFor(c);
+export const rateLimit = (apiPrefix: string) => createMiddleware<AppEnv>(async (c, next) => {
+  const limit = routeFlags(c, apiPrefix)?.rateLimit ?? "none";
+  if (limit === "none") return next();
+  const subject = subjectFor(c, limit);
   if (subject === undefined) return next();
   const services = c.get("services");
-  const buckets = bucketsFor(c.req.path, services.config);
+  const buckets = bucketsFor(limit, services.config);
   const pending = checkGuard(c.env, subject, buckets, services.clock.now()).catch((error: unknown) => {
     logFailOpen(c, error);
     return undefined;
@@ -61,16 +60,7 @@ export const rateLimit = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 function logFailOpen(c: Context<AppEnv>, error: unknown): void {
-  console.log(
-    JSON.stringify({
-      timestamp: new Date().toISOString(),
-      level: "warn",
-      request_id: c.get("requestId"),
-      message: "rate limiter unreachable; request allowed (fail open)",
-      outcome: "rate_limit_fail_open",
-      error: error instanceof Error ? error.message : String(error),
-    }),
-  );
+  c.get("services").log.warn("rate limiter unreachable; request allowed (fail open)", { outcome: "rate_limit_fail_open", error });
   c.set("rateLimitFailOpen", true);
 }
 

@@ -2,6 +2,7 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
 import { createDb, newDbTrace } from "../db/client";
 import { clockForRequest } from "../lib/clock";
+import { createLogger } from "../lib/logger";
 
 /** Builds the request's ServiceContext once (STYLE §3); later middleware (auth) refines the actor. */
 export const servicesContext = createMiddleware<AppEnv>(async (c, next) => {
@@ -16,6 +17,7 @@ export const servicesContext = createMiddleware<AppEnv>(async (c, next) => {
     env: c.env,
     requestId,
     actor: { type: "anonymous" },
+    log: createLogger(requestId),
     waitUntil: (promise) => c.executionCtx.waitUntil(promise),
   });
   await next();

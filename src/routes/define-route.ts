@@ -1,7 +1,7 @@
 import { createRoute, z, type RouteConfig } from "@hono/zod-openapi";
 import type { ErrorCode } from "../errors/codes";
 import { errorResponses } from "../errors/openapi";
-import { isPublicPath } from "../middleware/auth";
+import { defaultFlags, registerRouteFlags, type RouteFlags } from "../middleware/route-flags";
 
 interface RouteExtras {
   /** Error codes this operation itself can answer (beyond the ones its features imply, added below). */
@@ -9,30 +9,42 @@ interface RouteExtras {
   /** Whether the operation reads or writes the database (adds SERVICE_UNAVAILABLE). Default true. */
   database?: boolean;
   /**
-   * Whether the operation needs `Authorization: Bearer <access token>` (adds the bearerAuth security
-   * requirement, UNAUTHORIZED and TOKEN_EXPIRED). Default: true unless the path is one of the auth
-   * middleware's public prefixes, so the document follows the runtime rule.
+   * `public`: no access token. Default `user`: the operation needs `Authorization: Bearer <access token>`
+   * (adds the bearerAuth security requirement, UNAUTHORIZED and TOKEN_EXPIRED).
    */
-  auth?: boolean;
+  access?: RouteFlags["access"];
+  /** Requires `Idempotency-Key` (default: POST and PATCH of user operations). */
+  idempotent?: boolean;
+  /** Which rate-limit budget counts the operation (default: `general` for user operations, `none` otherwise). */
+  rateLimit?: RouteFlags["rateLimit"];
 }
 
 /**
- * createRoute plus the error responses the operation can really return, derived from what it declares:
- * any request schema → VALIDATION_ERROR (and 413 when it has a body), database access →
- * SERVICE_UNAVAILABLE, always INTERNAL_ERROR. Keeps the OpenAPI document equal to runtime behaviour.
+ * createRoute plus the operation's flags, which the middleware reads (middleware/route-flags.ts: access
+ * token, rate-limit budget, idempotency), plus the error responses the operation can really return, derived
+ * from what it declares: any request schema → VALIDATION_ERROR (and 413 when it has a body), database access
+ * → SERVICE_UNAVAILABLE, always INTERNAL_ERROR, the flags' own errors. One declaration, so the OpenAPI
+ * document and the runtime cannot disagree.
  */
 export function defineRoute<const R extends RouteConfig>(input: R & RouteExtras) {
-  const { errors = [], database = true, auth = !isPublicPath(input.path), ...rest } = input;
+  const { errors = [], database = true, access = "user", idempotent, rateLimit, ...rest } = input;
+  const defaults = defaultFlags(input.method, access);
+  const flags: RouteFlags = { access, idempotent: idempotent ?? defaults.idempotent, rateLimit: rateLimit ?? defaults.rateLimit };
+  registerRouteFlags(input.method, input.path, flags);
+  const auth = access === "user";
   const route = rest as unknown as R;
   const request = route.request;
   const hasBody = request?.body !== undefined;
   const validates = hasBody || request?.params !== undefined || request?.query !== undefined || request?.headers !== undefined;
-  const codes: ErrorCode[] = [...errors, "INTERNAL_ERROR"];
-  if (validates) codes.push("VALIDATION_ERROR");
-  if (database) codes.push("SERVICE_UNAVAILABLE");
-  if (auth) codes.push("UNAUTHORIZED", "TOKEN_EXPIRED");
+  const codes = new Set<ErrorCode>([...errors, "INTERNAL_ERROR"]);
+  const add = (...more: ErrorCode[]) => more.forEach((code) => codes.add(code));
+  if (validates) add("VALIDATION_ERROR");
+  if (database) add("SERVICE_UNAVAILABLE");
+  if (auth) add("UNAUTHORIZED", "TOKEN_EXPIRED");
+  if (flags.rateLimit !== "none") add("RATE_LIMITED");
+  if (flags.idempotent) add("IDEMPOTENCY_KEY_REQUIRED", "IDEMPOTENCY_KEY_REUSED", "IDEMPOTENCY_IN_PROGRESS");
   // Error responses are only ever thrown (never returned by a handler), so the handler-facing type keeps R's.
-  const responses = { ...route.responses, ...errorResponses(codes, { withBody: hasBody }) } as R["responses"];
+  const responses = { ...route.responses, ...errorResponses([...codes], { withBody: hasBody }) } as R["responses"];
   return createRoute({ ...route, responses, ...(auth ? { security: [{ bearerAuth: [] }] } : {}) });
 }
 

@@ -2,19 +2,22 @@ import type { Bindings } from "../env";
 import { loadConfig } from "../env";
 import { createDb, newDbTrace } from "../db/client";
 import { systemClock, type Clock } from "../lib/clock";
+import { createLogger, type LogFields } from "../lib/logger";
 import type { ServiceContext } from "./context";
 
 /**
- * A ServiceContext for work that has no HTTP request: cron jobs, queue consumers, Durable Object alarms.
- * `label` becomes the request id in logs and on every database round trip (e.g. `cron:purge:2026-03-01`).
- * Throws with the offending variable names when the configuration is invalid, like the fetch path.
+ * A ServiceContext for work that has no HTTP request: cron jobs, queue consumers, Durable Object alarms – the
+ * same shape, logger and database tracing as a request's. `label` becomes the request id in logs and on every
+ * database round trip (e.g. `cron:purge_expired:2026-03-01T00:00:00.000Z`). A cron job's clock is its
+ * scheduled time (docs/operations.md "Scheduled jobs"). Throws with the offending variable names when the
+ * configuration is invalid, like the fetch path.
  */
 export function systemContext(
   env: Bindings,
   execution: { waitUntil(promise: Promise<unknown>): void },
   label: string,
   job: string,
-  clock: Clock = systemClock,
+  options: { clock?: Clock; log?: LogFields } = {},
 ): ServiceContext {
   const result = loadConfig(env);
   if (!result.ok) {
@@ -24,11 +27,12 @@ export function systemContext(
   return {
     db: createDb(result.config.DATABASE_URL, trace),
     trace,
-    clock,
+    clock: options.clock ?? systemClock,
     config: result.config,
     env,
     requestId: label,
     actor: { type: "system", job },
+    log: createLogger(label, options.log),
     waitUntil: (promise) => execution.waitUntil(promise),
   };
 }

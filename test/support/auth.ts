@@ -1,6 +1,6 @@
 import type { UserView } from "../../src/services/users/user-view";
 import { sql } from "drizzle-orm";
-import { SignJWT, importPKCS8 } from "jose";
+import { mintAccessToken } from "../../scripts/lib/mint-access-token";
 import { inject } from "vitest";
 import { createDb, newDbTrace } from "../../src/db/client";
 import { databaseUrl, neonEndpoint } from "./env";
@@ -150,20 +150,23 @@ export async function signTestAccessToken(options: {
   expiresAt?: number;
   key?: "current" | "previous";
   kid?: string;
+  alg?: string;
 }): Promise<string> {
   const previous = options.key === "previous";
   const pem = inject(previous ? "jwtPreviousPrivateKey" : "jwtPrivateKey");
   const kid = options.kid ?? inject(previous ? "jwtPreviousKeyId" : "jwtKeyId");
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ sid: options.sid ?? crypto.randomUUID(), tier: options.tier ?? "free" })
-    .setProtectedHeader({ alg: "RS256", kid, typ: "JWT" })
-    .setSubject(options.sub)
-    .setIssuer(options.issuer ?? "perpetua-flow")
-    .setAudience(options.audience ?? "perpetua-flow-api")
-    .setIssuedAt(options.issuedAt ?? now)
-    .setExpirationTime(options.expiresAt ?? now + 900)
-    .setJti(crypto.randomUUID())
-    .sign(await importPKCS8(pem, "RS256"));
+  return mintAccessToken({
+    privateKeyPem: pem,
+    kid,
+    sub: options.sub,
+    issuer: options.issuer ?? "perpetua-flow",
+    audience: options.audience ?? "perpetua-flow-api",
+    ...(options.sid !== undefined && { sid: options.sid }),
+    ...(options.tier !== undefined && { tier: options.tier }),
+    ...(options.issuedAt !== undefined && { issuedAt: options.issuedAt }),
+    ...(options.expiresAt !== undefined && { expiresAt: options.expiresAt }),
+    ...(options.alg !== undefined && { alg: options.alg }),
+  });
 }
 
 /** Direct database access for assertions and setup (one round trip per call). */

@@ -1,6 +1,5 @@
 import { z } from "@hono/zod-openapi";
 import { createApp } from "../../src/app";
-import { PUBLIC_PATH_PREFIXES } from "../../src/middleware/auth";
 import { dataEnvelope, defineRoute } from "../../src/routes/define-route";
 import { testEnv } from "./env";
 
@@ -10,11 +9,12 @@ import { testEnv } from "./env";
  * every error path of the platform layer before the product's own routes exist.
  */
 export function createProbeApp() {
-  // The probe operations are anonymous, like every operation was before authentication (SPEC §2) existed.
-  const app = createApp({ publicPathPrefixes: [...PUBLIC_PATH_PREFIXES, "/__probe/"] });
+  const app = createApp();
+  // The probe operations are anonymous (public), like every operation was before authentication existed.
   const echo = defineRoute({
     method: "post",
     path: "/api/v1/__probe/echo",
+    access: "public",
     database: false,
     request: {
       body: {
@@ -28,7 +28,14 @@ export function createProbeApp() {
     responses: { 200: { description: "echo", content: { "application/json": { schema: dataEnvelope(z.object({ title: z.string(), count: z.number() })) } } } },
   });
   app.openapi(echo, (c) => c.json({ data: c.req.valid("json") }, 200));
-  app.get("/api/v1/__probe/boom", () => {
+  const boom = defineRoute({
+    method: "get",
+    path: "/api/v1/__probe/boom",
+    access: "public",
+    database: false,
+    responses: { 200: { description: "never answers" } },
+  });
+  app.openapi(boom, () => {
     throw new Error("secret internal detail: connection string postgres://user:pw@db");
   });
   return app;

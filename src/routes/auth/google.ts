@@ -8,6 +8,8 @@ import { NO_STORE, signInSchema, tokenPairExample } from "./schemas";
 const route = defineRoute({
   method: "post",
   path: "/auth/google",
+  access: "public",
+  rateLimit: "auth",
   tags: ["Authentication"],
   summary: "Sign in with a Google ID token",
   description:

@@ -7,6 +7,8 @@ import { NO_STORE, refreshTokenSchema, tokenPairExample, tokenPairSchema } from 
 const route = defineRoute({
   method: "post",
   path: "/auth/refresh",
+  access: "public",
+  rateLimit: "auth",
   tags: ["Authentication"],
   summary: "Rotate the refresh token and get a new access token",
   description:

@@ -5,6 +5,7 @@ import { dataEnvelope, defineRoute } from "../define-route";
 const route = defineRoute({
   method: "get",
   path: "/health/live",
+  access: "public",
   tags: ["Operations"],
   summary: "Liveness: the process is up",
   description: "No I/O, no authentication, not rate limited (SPEC §13).",

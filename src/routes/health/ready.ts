@@ -16,6 +16,7 @@ const readiness = z
 const route = defineRoute({
   method: "get",
   path: "/health/ready",
+  access: "public",
   tags: ["Operations"],
   summary: "Readiness: database reachable and migrations current",
   description:

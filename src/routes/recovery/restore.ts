@@ -2,7 +2,6 @@ import { z } from "@hono/zod-openapi";
 import { restoreTombstone } from "../../services/recovery/restore";
 import { dataEnvelope, defineRoute } from "../define-route";
 import type { AppRouter } from "../router";
-import { sendStored } from "../send-stored";
 import { idempotencyHeaders, taskDetailSchema, tombstoneParam, WRITE_ERRORS } from "../tasks/schemas";
 
 const restorationSchema = z
@@ -31,6 +30,6 @@ const route = defineRoute({
 export function registerRestore(router: AppRouter): void {
   router.openapi(route, async (c) => {
     const result = await restoreTombstone({ ctx: c.get("services"), input: { id: c.req.valid("param").tombstone_id } });
-    return sendStored(result.response);
+    return c.json({ data: result }, 200);
   });
 }

@@ -2,7 +2,6 @@ import { z } from "@hono/zod-openapi";
 import { createSubtask } from "../../services/subtasks/create";
 import { dataEnvelope, defineRoute } from "../define-route";
 import type { AppRouter } from "../router";
-import { sendStored } from "../send-stored";
 import { idempotencyHeaders, subtaskSchema, titleSchema, uuidParam, WRITE_ERRORS } from "../tasks/schemas";
 
 export const createSubtaskBody = z.strictObject({ title: titleSchema }).openapi("CreateSubtask", { example: { title: "Collect the numbers" } });
@@ -28,6 +27,6 @@ const route = defineRoute({
 export function registerCreateSubtask(router: AppRouter): void {
   router.openapi(route, async (c) => {
     const result = await createSubtask({ ctx: c.get("services"), input: { taskId: c.req.valid("param").id, title: c.req.valid("json").title } });
-    return sendStored(result.response);
+    return c.json({ data: result }, 201);
   });
 }

@@ -2,7 +2,6 @@ import { z } from "@hono/zod-openapi";
 import { updateSubtask } from "../../services/subtasks/update";
 import { dataEnvelope, defineRoute } from "../define-route";
 import type { AppRouter } from "../router";
-import { sendStored } from "../send-stored";
 import { achievementUnlockSchema, subtaskSchema, taskSchema, titleSchema, uuidParam, versionSchema, WRITE_ERRORS, writeHeaders } from "../tasks/schemas";
 
 export const updateSubtaskBody = z
@@ -41,6 +40,6 @@ export function registerUpdateSubtask(router: AppRouter): void {
       ctx: c.get("services"),
       input: { ...c.req.valid("json"), id: c.req.valid("param").id, ifMatch: c.req.valid("header")["if-match"] },
     });
-    return sendStored(result.response);
+    return c.json({ data: result }, 200);
   });
 }

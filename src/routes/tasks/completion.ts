@@ -2,7 +2,6 @@ import { z } from "@hono/zod-openapi";
 import { changeCompletion, type CompletionAction } from "../../services/tasks/complete";
 import { dataEnvelope, defineRoute } from "../define-route";
 import type { AppRouter } from "../router";
-import { sendStored } from "../send-stored";
 import { completionResultSchema, uuidParam, versionSchema, WRITE_ERRORS, writeHeaders } from "./schemas";
 
 const completionBody = z
@@ -56,7 +55,7 @@ function registerCompletion(router: AppRouter, action: CompletionAction): void {
       ctx: c.get("services"),
       input: { id: c.req.valid("param").id, action, version: body.version, ifMatch: c.req.valid("header")["if-match"] },
     });
-    return sendStored(result.response);
+    return c.json({ data: result }, 200);
   });
 }
 

@@ -2,7 +2,6 @@ import { z } from "@hono/zod-openapi";
 import { createTask } from "../../services/tasks/create";
 import { dataEnvelope, defineRoute } from "../define-route";
 import type { AppRouter } from "../router";
-import { sendStored } from "../send-stored";
 import { descriptionSchema, dueDateSchema, durationSchema, idempotencyHeaders, prioritySchema, tagsSchema, taskSchema, titleSchema, WRITE_ERRORS } from "./schemas";
 
 export const createTaskBody = z
@@ -37,6 +36,6 @@ const route = defineRoute({
 export function registerCreateTask(router: AppRouter): void {
   router.openapi(route, async (c) => {
     const result = await createTask({ ctx: c.get("services"), input: c.req.valid("json") });
-    return sendStored(result.response);
+    return c.json({ data: result }, 201);
   });
 }

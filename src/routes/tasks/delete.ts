@@ -2,7 +2,6 @@ import { z } from "@hono/zod-openapi";
 import { deleteTask } from "../../services/tasks/delete";
 import { dataEnvelope, defineRoute } from "../define-route";
 import type { AppRouter } from "../router";
-import { sendStored } from "../send-stored";
 import { AUTHED_ERRORS, ifMatchHeader, uuidParam } from "./schemas";
 
 const deletionSchema = z
@@ -38,6 +37,6 @@ const route = defineRoute({
 export function registerDeleteTask(router: AppRouter): void {
   router.openapi(route, async (c) => {
     const result = await deleteTask({ ctx: c.get("services"), input: { id: c.req.valid("param").id, ifMatch: c.req.valid("header")["if-match"] } });
-    return sendStored(result.response);
+    return c.json({ data: result }, 200);
   });
 }

@@ -2,7 +2,6 @@ import { z } from "@hono/zod-openapi";
 import { updateTask } from "../../services/tasks/update";
 import { dataEnvelope, defineRoute } from "../define-route";
 import type { AppRouter } from "../router";
-import { sendStored } from "../send-stored";
 import {
   descriptionSchema,
   dueDateSchema,
@@ -55,6 +54,6 @@ export function registerUpdateTask(router: AppRouter): void {
       ctx: c.get("services"),
       input: { ...c.req.valid("json"), id: c.req.valid("param").id, ifMatch: c.req.valid("header")["if-match"] },
     });
-    return sendStored(result.response);
+    return c.json({ data: result }, 200);
   });
 }

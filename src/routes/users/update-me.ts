@@ -2,7 +2,6 @@ import { z } from "@hono/zod-openapi";
 import { ValidationFailed } from "../../errors/api-error";
 import { updateMe } from "../../services/users/update-me";
 import type { AppRouter } from "../router";
-import { sendStored } from "../send-stored";
 import { dataEnvelope, defineRoute } from "../define-route";
 import { timezoneSchema, userSchema, WRITE_ERRORS } from "./schemas";
 
@@ -51,7 +50,7 @@ export function registerUpdateMe(router: AppRouter): void {
     const { version: bodyVersion, ...changes } = c.req.valid("json");
     const version = expectedVersion(bodyVersion, c.req.valid("header")["if-match"]);
     // The response was stored with the write's idempotency record; send those very bytes (SPEC §1.6).
-    return sendStored(await updateMe({ ctx: c.get("services"), input: { ...changes, version } }));
+    return c.json({ data: await updateMe({ ctx: c.get("services"), input: { ...changes, version } }) }, 200);
   });
 }
 

@@ -10,11 +10,11 @@ const jwk = z
 const route = defineRoute({
   method: "get",
   path: "/.well-known/jwks.json",
+  access: "public",
   tags: ["Authentication"],
   summary: "Public keys that sign our access tokens",
   description:
     "JWKS (RFC 7517) of the current signing key and of retired keys whose tokens may still be live (SPEC §2). Verify access tokens with RS256 and these keys, matching `kid`; on an unknown `kid`, fetch this document again.",
-  auth: false,
   database: false,
   responses: {
     200: {

@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import type { ActivityActor } from "../../db/schema/activity";
 import type { ActivityEntry } from "../activity/list";
-import type { ServiceContext } from "../context";
-import type { DomainEvent, EventMeta } from "./types";
+import type { WriteUnit } from "../unit-of-work";
+import type { DomainEvent } from "./types";
 import type { EventHandler } from "./handlers";
 
 type ActivityRow = ActivityEntry & { user_id: string };
@@ -38,6 +38,8 @@ function describe(event: DomainEvent): Pick<ActivityRow, "entity_type" | "entity
       return { entity_type: "subtask", entity_id: event.subtask.id, action: "deleted", changes: { title: { from: event.subtask.title, to: null } } };
     case "subtasks.reordered":
       return { entity_type: "task", entity_id: event.taskId, action: "subtasks_reordered", changes: { subtask_order: { from: null, to: event.ids } } };
+    case "user.updated":
+      return { entity_type: "user", entity_id: event.user.id, action: "updated", changes: event.changes };
     case "tag.deleted":
       return { entity_type: "tag", entity_id: event.tagId, action: "deleted", changes: { name: { from: event.name, to: null } } };
   }
@@ -47,38 +49,41 @@ function fromNothing(fields: Record<string, unknown>): Record<string, { from: nu
   return Object.fromEntries(Object.entries(fields).map(([field, value]) => [field, { from: null, to: value }]));
 }
 
-function actorOf(ctx: ServiceContext): ActivityActor {
-  const actor = ctx.actor;
-  if (actor.type === "anonymous") throw new Error("an anonymous request cannot change data");
-  return actor.type;
+/** Whose log it is (the write's user) and who acted (user, ai, system job or webhook). */
+function actorOf(unit: WriteUnit): { userId: string; type: ActivityActor } {
+  const actor = unit.ctx.actor;
+  if (actor.type === "anonymous" || unit.userId === undefined) throw new Error("a write without a user has no activity log to write to");
+  return { userId: unit.userId, type: actor.type };
 }
 
 /**
- * The activity log (SPEC §4) as a synchronous handler: one multi-row INSERT in the same batch as the
- * change, so an entry exists exactly when the change committed. Ids and times come from the Worker so a
- * single request's entries are ordered by the order of its events (created_at plus a microsecond each).
+ * The activity log (docs/recovery-and-activity.md) as an event handler: one multi-row INSERT in the same
+ * batch as the change, so an entry exists exactly when the change committed. Ids and times come from the
+ * Worker so a single request's entries are ordered by the order of its events (created_at plus a
+ * microsecond each).
  */
 export const activityLogHandler: EventHandler = {
   name: "activity_log",
-  statements(ctx: ServiceContext, events: readonly DomainEvent[], meta: EventMeta) {
-    if (events.length === 0) return [];
-    const actor = actorOf(ctx);
-    const base = meta.now.getTime();
+  open: (unit) => (events) => {
+    if (events.length === 0) return;
+    const ctx = unit.ctx;
+    const actor = actorOf(unit);
+    const base = ctx.clock.now().getTime();
     const rows: ActivityRow[] = events.map((event, index) => ({
       id: crypto.randomUUID(),
-      user_id: meta.userId,
-      actor,
+      user_id: actor.userId,
+      actor: actor.type,
       request_id: ctx.requestId.slice(0, 128),
       // Same millisecond for the whole request; the microsecond suffix keeps the events' order.
       created_at: `${new Date(base).toISOString().slice(0, 23)}${String(index).padStart(3, "0")}Z`,
       ...describe(event),
     }));
-    return [
+    unit.write(
       ctx.db.execute(sql`
         insert into activity_log (id, user_id, entity_type, entity_id, action, actor, changes, request_id, created_at)
         select r.id, r.user_id, r.entity_type, r.entity_id, r.action, r.actor, r.changes, r.request_id, r.created_at
         from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(id uuid, user_id uuid, entity_type text,
           entity_id uuid, action text, actor text, changes jsonb, request_id text, created_at timestamptz)`),
-    ];
+    );
   },
 };

@@ -1,49 +1,50 @@
-import type { BatchItem } from "drizzle-orm/batch";
-import type { ServiceContext } from "../context";
+import type { WriteUnit } from "../unit-of-work";
 import { activityLogHandler } from "./activity-handler";
-import type { DomainEvent, EventMeta } from "./types";
+import type { DomainEvent } from "./types";
 
 /**
- * An in-process subscriber to domain events.
+ * An in-process subscriber to the domain events of writes (docs/write-protocol.md "Event handlers").
  *
- * How a later feature plugs in (achievements, streaks, reminders, recurring generation, real time):
- *   1. write a handler object in its own service folder, e.g. `services/achievements/events.ts`:
- *        export const achievementsHandler: EventHandler = {
- *          name: "achievements",
- *          statements: (ctx, events, meta) => events.some((e) => e.type === "task.completed")
- *            ? [ctx.db.execute(sql`insert into user_achievement_states … on conflict … do update …`)] : [],
- *          afterCommit: async (ctx, events, meta) => { …publish to UserHub… },
- *        };
- *   2. add it to HANDLERS below (order = order of its statements in the batch).
- * `statements` must be pure SQL over what the events say – it cannot read first, because it runs inside the
- * write's single commit batch (ARCHITECTURE: ≤ 2 round trips per write). Whatever must hold atomically is
- * a guard (`perpetua_guard`) inside those statements. `afterCommit` runs in `ctx.waitUntil` once the batch
- * committed; it must be safe to lose (best effort) – anything that must not be lost is an outbox row
- * written by `statements` instead. A feature whose effect must appear in the response (e.g. unlocked
- * achievements) computes it in the service's read round trip and passes it in the event.
+ * `open` is called when a write's unit of work opens, before the write's own code runs: a handler may
+ * contribute reads to round trip 1 there (`unit.read(…)`, looking at `unit.operation` to read only for the
+ * writes it cares about). It returns what to do once the write has decided and its events are known:
+ * contribute statements to the commit batch (`unit.write`), response fields (`unit.fields`), queue messages
+ * (`unit.enqueue`) and best-effort after-commit work (`unit.afterCommit`). Everything it contributes commits
+ * or fails with the write itself. A handler whose outcome the response depends on and that a concurrent
+ * write could change (an achievement unlocked by exactly one of ten parallel completions) guards its
+ * statement with a `STATE_MOVED` guard: the loser's write is re-run on fresh reads and answers accordingly.
+ *
+ * How a feature plugs in:
+ *   export const achievementsHandler: EventHandler = {
+ *     name: "achievements",
+ *     open(unit) {
+ *       if (unit.operation !== "tasks.complete") return undefined;
+ *       const progress = unit.read(achievementProgressStatement(unit.ctx));
+ *       return (events) => { …unit.write(unlockStatement); unit.fields.unlocked_achievements = […]; };
+ *     },
+ *   };
+ * and add it to HANDLERS (order = order of its statements in the batch).
  */
 export interface EventHandler {
   name: string;
-  statements?(ctx: ServiceContext, events: readonly DomainEvent[], meta: EventMeta): BatchItem<"pg">[];
-  afterCommit?(ctx: ServiceContext, events: readonly DomainEvent[], meta: EventMeta): Promise<void>;
+  open(unit: WriteUnit): ((events: readonly DomainEvent[]) => void) | undefined;
 }
 
-const HANDLERS: readonly EventHandler[] = [activityLogHandler];
+const HANDLERS: EventHandler[] = [activityLogHandler];
 
-/** The statements every handler contributes to the write's commit batch, in handler order. */
-export function eventStatements(ctx: ServiceContext, events: readonly DomainEvent[], meta: EventMeta): BatchItem<"pg">[] {
-  return HANDLERS.flatMap((handler) => handler.statements?.(ctx, events, meta) ?? []);
+/** Opens every handler for a write; returns their contributions to run once the write decided. */
+export function openHandlers(unit: WriteUnit): ((events: readonly DomainEvent[]) => void)[] {
+  return HANDLERS.flatMap((handler) => handler.open(unit) ?? []);
 }
 
-/** Schedules the after-commit handlers (call only after the batch committed). Failures are logged, not thrown. */
-export function afterCommit(ctx: ServiceContext, events: readonly DomainEvent[], meta: EventMeta): void {
-  if (events.length === 0) return;
-  for (const handler of HANDLERS) {
-    if (!handler.afterCommit) continue;
-    ctx.waitUntil(
-      handler.afterCommit(ctx, events, meta).catch((error: unknown) => {
-        console.log(JSON.stringify({ level: "warn", request_id: ctx.requestId, message: "after-commit handler failed", handler: handler.name, error: String(error) }));
-      }),
-    );
-  }
+/**
+ * Adds a handler for as long as the returned function is not called (tests register probe handlers this
+ * way; features are listed in HANDLERS).
+ */
+export function registerEventHandler(handler: EventHandler): () => void {
+  HANDLERS.push(handler);
+  return () => {
+    const index = HANDLERS.indexOf(handler);
+    if (index >= 0) HANDLERS.splice(index, 1);
+  };
 }

@@ -1,6 +1,7 @@
 import type { FieldChanges } from "../../lib/patch";
 import type { CompletedBy } from "../../db/schema/tasks";
 import type { Subtask, Task } from "../tasks/present";
+import type { UserView } from "../users/user-view";
 
 /**
  * The domain events of tasks (SPEC §3, §4). A service that changes data describes the change as events;
@@ -21,12 +22,7 @@ export type DomainEvent =
   | { type: "subtask.reopened"; subtask: Subtask; changes: FieldChanges }
   | { type: "subtask.deleted"; subtask: Subtask }
   | { type: "subtasks.reordered"; taskId: string; ids: string[] }
-  | { type: "tag.deleted"; tagId: string; name: string };
+  | { type: "tag.deleted"; tagId: string; name: string }
+  | { type: "user.updated"; user: UserView; changes: FieldChanges };
 
 export type DomainEventType = DomainEvent["type"];
-
-/** What every handler gets besides the events: who did it, for whom, when, in which request. */
-export interface EventMeta {
-  userId: string;
-  now: Date;
-}

@@ -19,27 +19,13 @@ export interface IdempotencyScope {
   claim?: string;
 }
 
-/** Marks a replayed response (SPEC §1.6). */
-export const REPLAYED_HEADER = "Idempotent-Replayed";
-
-/** A response exactly as it will be (and was) sent: replays are byte-for-byte. */
-export interface StoredResponse {
-  status: number;
-  body: string;
-  headers: Record<string, string>;
-}
+export { IdempotentReplay, REPLAYED_HEADER, type StoredResponse } from "../../errors/replay";
+import type { StoredResponse } from "../../errors/replay";
 
 export function jsonResponse(status: number, payload: unknown, headers: Record<string, string> = {}): StoredResponse {
   return { status, body: JSON.stringify(payload), headers: { "content-type": "application/json", ...headers } };
 }
 
-/** Thrown when the key already completed: the middleware answers with the stored response. */
-export class IdempotentReplay extends Error {
-  constructor(readonly response: StoredResponse) {
-    super("idempotent replay");
-    this.name = "IdempotentReplay";
-  }
-}
 
 export interface IdempotencyRow {
   status: "in_progress" | "completed";

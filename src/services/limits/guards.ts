@@ -1,8 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { LimitExceeded } from "../../errors/api-error";
 import type { ServiceContext } from "../context";
-import { GuardFailed } from "../writes";
+import { guard } from "../guards";
 
 /**
  * The active-task limit (SPEC §3) enforced inside a commit batch, exact under concurrency: the first
@@ -19,16 +18,6 @@ export function activeTaskLimitGuard(ctx: ServiceContext, userId: string, limit:
   const count = sql`(select count(*) from task_instances t where t.user_id = ${userId} and not t.completed and not t.archived)`;
   return [
     ctx.db.execute(sql`select 1 from users where id = ${userId} for no key update`),
-    ctx.db.execute(sql`select perpetua_guard(${count} < ${limit}, 'LIMIT_EXCEEDED',
-      jsonb_build_object('limit', ${limit}::int, 'current', ${count}))`),
+    ctx.db.execute(sql`select ${guard("ACTIVE_TASK_LIMIT", sql`${count} < ${limit}`, sql`jsonb_build_object('limit', ${limit}::int, 'current', ${count})`)}`),
   ];
-}
-
-/** Maps a failed LIMIT_EXCEEDED guard to the API error with its sentence; anything else is rethrown. */
-export function limitGuardError(error: unknown, what: string): unknown {
-  if (error instanceof GuardFailed && error.code === "LIMIT_EXCEEDED") {
-    const details = error.details as { limit?: number; current?: number } | null;
-    return new LimitExceeded(what, Number(details?.limit ?? 0), Number(details?.current ?? 0));
-  }
-  return error;
 }

@@ -1,13 +1,12 @@
 import { sql } from "drizzle-orm";
 import { ApiError, LimitExceeded, NotFound } from "../../errors/api-error";
 import type { ServiceContext } from "../context";
-import { commitWithEvents } from "../events/commit";
-import { jsonResponse, type StoredResponse } from "../idempotency/types";
-import { activeTaskLimitGuard, limitGuardError } from "../limits/guards";
+import { guard } from "../guards";
+import { activeTaskLimitGuard } from "../limits/guards";
 import { limitsStatement, toUserLimits } from "../limits/read-limits";
 import type { TaskDetail } from "../tasks/present";
+import { runWrite, type WriteUnit } from "../unit-of-work";
 import { requireUserId } from "../users/get-me";
-import { GuardFailed, readForWrite } from "../writes";
 import { restoredTask, restoreTaskStatements } from "./restore-task";
 import type { TaskSnapshot } from "./snapshot";
 
@@ -33,53 +32,47 @@ interface TombstoneRow extends Record<string, unknown> {
  * tombstone (guarded: a concurrent restore or the expiry loses), re-inserts everything with the original
  * ids, and logs `restored`.
  */
-export async function restoreTombstone({ ctx, input }: { ctx: ServiceContext; input: { id: string } }): Promise<{ value: Restoration; response: StoredResponse }> {
+export function restoreTombstone({ ctx, input }: { ctx: ServiceContext; input: { id: string } }): Promise<Restoration> {
+  return runWrite(ctx, { operation: "recovery.restore" }, (unit) => restore(unit, input));
+}
+
+async function restore(unit: WriteUnit, input: { id: string }): Promise<Restoration> {
+  const ctx = unit.ctx;
   const userId = requireUserId(ctx);
   const now = ctx.clock.now();
   const stamp = now.toISOString();
-  const [tombstones, limitRows] = await readForWrite(ctx, [
+  const tombstones = unit.read(
     ctx.db.execute<TombstoneRow>(sql`select entity_type, entity_id, snapshot, expires_at::text as expires_at, restored_at::text as restored_at
       from deletion_tombstones where id = ${input.id} and user_id = ${userId}`),
-    limitsStatement(ctx, userId),
-  ]);
-  const tombstone = tombstones.rows[0];
+  );
+  const limitRows = unit.read(limitsStatement(ctx, userId));
+  await unit.load();
+  const tombstone = tombstones.result.rows[0];
   if (tombstone === undefined || tombstone.restored_at !== null || tombstone.entity_type !== "task") throw new NotFound("Tombstone");
   if ("purged" in tombstone.snapshot || new Date(tombstone.expires_at).getTime() <= now.getTime()) {
     throw new ApiError("TOMBSTONE_EXPIRED", { message: "This deletion can no longer be undone (7 days, 3 most recent)." });
   }
   const snapshot = tombstone.snapshot;
-  const { limits, activeTasks } = toUserLimits(ctx, limitRows.rows[0]);
+  const { limits, activeTasks } = toUserLimits(ctx, limitRows.result.rows[0]);
   const active = !snapshot.task.completed && !snapshot.task.archived;
   if (active && limits.max_tasks !== null && activeTasks >= limits.max_tasks) throw new LimitExceeded("active tasks", limits.max_tasks, activeTasks);
 
   const task = restoredTask(snapshot, stamp);
   const value: Restoration = { tombstone_id: input.id, entity_type: "task", entity_id: task.id, task };
-  const response = jsonResponse(200, { data: value });
-  try {
-    await commitWithEvents(
-      ctx,
-      [
-        ctx.db.execute(sql`
-          update deletion_tombstones set restored_at = ${stamp}::timestamptz
-          where id = ${input.id} and user_id = ${userId} and restored_at is null and expires_at > ${stamp}::timestamptz
-            and not (snapshot ? 'purged')`),
-        // A separate statement: it reads with a fresh snapshot (READ COMMITTED), so a restore that lost a race
-        // sees the winner's restored_at (404), not the stale row its UPDATE's snapshot saw (which said 410).
-        ctx.db.execute(sql`
-          select perpetua_guard(
-            exists (select 1 from deletion_tombstones where id = ${input.id} and user_id = ${userId} and xmin = pg_current_xact_id()::xid),
-            case when exists (select 1 from deletion_tombstones where id = ${input.id} and user_id = ${userId} and restored_at is null)
-                 then 'TOMBSTONE_EXPIRED' else 'NOT_FOUND' end)`),
-        ...(active ? activeTaskLimitGuard(ctx, userId, limits.max_tasks) : []),
-        ...restoreTaskStatements(ctx, userId, input.id, snapshot, stamp),
-      ],
-      [{ type: "task.restored", task, tombstoneId: input.id }],
-      { userId, now },
-      response,
-    );
-  } catch (error) {
-    if (error instanceof GuardFailed && error.code === "NOT_FOUND") throw new NotFound("Tombstone");
-    throw limitGuardError(error, "active tasks");
-  }
-  return { value, response };
+  const claimed = sql`exists (select 1 from deletion_tombstones where id = ${input.id} and user_id = ${userId} and xmin = pg_current_xact_id()::xid)`;
+  const unrestored = sql`exists (select 1 from deletion_tombstones where id = ${input.id} and user_id = ${userId} and restored_at is null)`;
+  unit.writeAll([
+    ctx.db.execute(sql`
+      update deletion_tombstones set restored_at = ${stamp}::timestamptz
+      where id = ${input.id} and user_id = ${userId} and restored_at is null and expires_at > ${stamp}::timestamptz
+        and not (snapshot ? 'purged')`),
+    // Separate statements: they read with a fresh snapshot (READ COMMITTED), so a restore that lost a race
+    // sees the winner's restored_at (404), not the stale row its UPDATE's snapshot saw (which said 410).
+    ctx.db.execute(sql`select ${guard("TOMBSTONE_NOT_FOUND", sql`${claimed} or ${unrestored}`)}`),
+    ctx.db.execute(sql`select ${guard("TOMBSTONE_EXPIRED", claimed)}`),
+    ...(active ? activeTaskLimitGuard(ctx, userId, limits.max_tasks) : []),
+    ...restoreTaskStatements(ctx, userId, input.id, snapshot, stamp),
+  ]);
+  unit.emit({ type: "task.restored", task, tombstoneId: input.id });
+  return value;
 }

@@ -1,8 +1,8 @@
 import { sql, type SQL } from "drizzle-orm";
 import { ApiError, NotFound, VersionConflict } from "../../errors/api-error";
 import type { ServiceContext } from "../context";
+import { guard } from "../guards";
 import { presentSubtask, presentTask, taskJsonSql, type Subtask, type SubtaskRecord, type Task, type TaskRecord } from "../tasks/present";
-import { GuardFailed } from "../writes";
 
 /** Round-trip-1 read of a subtask with its task (no row = missing or someone else's). */
 export function subtaskWithTaskStatement(ctx: ServiceContext, userId: string, subtaskId: string) {
@@ -45,15 +45,9 @@ export function subtaskDeletedGuard(ctx: ServiceContext, userId: string, subtask
 }
 
 function versionGuard(ctx: ServiceContext, userId: string, subtaskId: string, passed: SQL) {
-  return ctx.db.execute(sql`
-    select perpetua_guard(${passed}, 'VERSION_CONFLICT',
-      jsonb_build_object('current', (select to_jsonb(s) - 'user_id' from subtasks s where s.id = ${subtaskId} and s.user_id = ${userId})))`);
-}
-
-export function subtaskGuardError(error: unknown): unknown {
-  if (error instanceof GuardFailed && error.code === "VERSION_CONFLICT") {
-    const current = (error.details as { current?: SubtaskRecord | null } | null)?.current ?? null;
-    return current === null ? new NotFound("Subtask") : new VersionConflict(presentSubtask(current));
-  }
-  return error;
+  return ctx.db.execute(sql`select ${guard(
+    "SUBTASK_VERSION_CONFLICT",
+    passed,
+    sql`jsonb_build_object('current', (select to_jsonb(s) - 'user_id' from subtasks s where s.id = ${subtaskId} and s.user_id = ${userId}))`,
+  )}`);
 }

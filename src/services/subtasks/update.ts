@@ -1,14 +1,13 @@
 import { sql } from "drizzle-orm";
 import { diffFields, expectedVersion } from "../../lib/patch";
 import type { ServiceContext } from "../context";
-import { commitWithEvents } from "../events/commit";
-import type { DomainEvent } from "../events/types";
-import { jsonResponse, type StoredResponse } from "../idempotency/types";
+import { guard } from "../guards";
+import type { ResponseFields, UnlockedAchievement } from "../response-fields";
 import { presentSubtask, presentTask, type Subtask, type Task } from "../tasks/present";
-import { taskUnchangedSql } from "../tasks/write-support";
+import { lockTaskStatement, taskUnchangedSql } from "../tasks/write-support";
+import { runWrite, type WriteUnit } from "../unit-of-work";
 import { requireUserId } from "../users/get-me";
-import { GuardFailed, readForWrite } from "../writes";
-import { checkSubtaskWritable, subtaskChangedGuard, subtaskGuardError, subtaskWithTaskStatement, type SubtaskContext } from "./support";
+import { checkSubtaskWritable, subtaskChangedGuard, subtaskWithTaskStatement, type SubtaskContext } from "./support";
 
 export interface UpdateSubtaskInput {
   id: string;
@@ -21,39 +20,37 @@ export interface UpdateSubtaskInput {
 export interface SubtaskUpdateResult {
   subtask: Subtask;
   task: Task;
-  unlocked_achievements: { id: string; name: string; description: string; perk: { type: string; value: number } }[];
+  unlocked_achievements: UnlockedAchievement[];
 }
-
-/** A lost race on the parent task's counters: the outcome computed from round trip 1 no longer holds. */
-const TASK_MOVED = "TASK_MOVED";
-const ATTEMPTS = 3;
 
 /**
- * `PATCH /subtasks/{id}` (SPEC §3): title and/or completion, `version` required (body or If-Match). Completing
- * the last open subtask completes the task (`completed_by: auto`) in the same batch; reopening a subtask of
- * an auto-completed task reopens it. The answer carries both, so the response must be decided before the
- * commit (writes.ts) – the Worker decides from what round trip 1 saw and the batch insists that the task's
- * counters are still exactly those (`taskUnchangedSql`). If a parallel request changed them (e.g. two
- * people ticking the last two subtasks at once), the batch aborts and the write is decided again on fresh
- * rows: exactly one of them completes the task. That costs 2 more round trips for the loser only.
+ * `PATCH /subtasks/{id}` (docs/tasks.md "Subtasks"): title and/or completion, `version` required (body or
+ * If-Match). Completing the last open subtask completes the task (`completed_by: auto`) in the same batch;
+ * reopening a subtask of an auto-completed task reopens it. The answer carries both, so it is decided before
+ * the commit from what round trip 1 saw, and the batch insists that the task's counters are still exactly
+ * those (`taskUnchangedSql`). If a parallel request changed them (e.g. two people ticking the last two
+ * subtasks at once), the `STATE_MOVED` guard makes `runWrite` decide again on fresh rows: exactly one of them
+ * completes the task. That costs 2 more round trips for the loser only. The batch locks the task row before
+ * the subtask row, like every write on a task and its subtasks, so parallel writes queue instead of
+ * deadlocking.
  */
-export async function updateSubtask({ ctx, input }: { ctx: ServiceContext; input: UpdateSubtaskInput }): Promise<{ value: SubtaskUpdateResult; response: StoredResponse }> {
+export function updateSubtask({ ctx, input }: { ctx: ServiceContext; input: UpdateSubtaskInput }): Promise<SubtaskUpdateResult> {
   const expected = expectedVersion({ bodyVersion: input.version, ifMatch: input.ifMatch, required: true });
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await attemptUpdate(ctx, input, expected);
-    } catch (error) {
-      if (!(error instanceof GuardFailed && error.code === TASK_MOVED) || attempt >= ATTEMPTS) throw subtaskGuardError(error);
-    }
-  }
+  return runWrite(ctx, { operation: "subtasks.update", finish: withFields }, (unit) => update(unit, input, expected));
 }
 
-async function attemptUpdate(ctx: ServiceContext, input: UpdateSubtaskInput, expected: number | undefined) {
+function withFields(value: SubtaskUpdateResult, fields: ResponseFields): SubtaskUpdateResult {
+  return { ...value, unlocked_achievements: fields.unlocked_achievements ?? [] };
+}
+
+async function update(unit: WriteUnit, input: UpdateSubtaskInput, expected: number | undefined): Promise<SubtaskUpdateResult> {
+  const ctx = unit.ctx;
   const userId = requireUserId(ctx);
   const now = ctx.clock.now();
   const stamp = now.toISOString();
-  const [rows] = await readForWrite(ctx, [subtaskWithTaskStatement(ctx, userId, input.id)]);
-  const { subtask: before, task: taskBefore }: SubtaskContext = checkSubtaskWritable(rows.rows[0], expected);
+  const rows = unit.read(subtaskWithTaskStatement(ctx, userId, input.id));
+  await unit.load();
+  const { subtask: before, task: taskBefore }: SubtaskContext = checkSubtaskWritable(rows.result.rows[0], expected);
 
   const completedNow = input.completed ?? before.completed;
   const titleNow = input.title ?? before.title;
@@ -75,24 +72,22 @@ async function attemptUpdate(ctx: ServiceContext, input: UpdateSubtaskInput, exp
     ...(delta !== 0 && { updated_at: stamp }),
   });
 
-  const events: DomainEvent[] = [];
-  if ("title" in subtaskChanges && delta === 0) events.push({ type: "subtask.updated", subtask, changes: subtaskChanges });
-  if (delta === 1) events.push({ type: "subtask.completed", subtask, changes: subtaskChanges });
-  if (delta === -1) events.push({ type: "subtask.reopened", subtask, changes: subtaskChanges });
+  if ("title" in subtaskChanges && delta === 0) unit.emit({ type: "subtask.updated", subtask, changes: subtaskChanges });
+  if (delta === 1) unit.emit({ type: "subtask.completed", subtask, changes: subtaskChanges });
+  if (delta === -1) unit.emit({ type: "subtask.reopened", subtask, changes: subtaskChanges });
   const taskChanges = diffFields(taskBefore, task, ["completed", "completed_at", "completed_by"]);
-  if (autoComplete) events.push({ type: "task.completed", task, completedBy: "auto", changes: taskChanges });
-  if (autoReopen) events.push({ type: "task.reopened", task, changes: taskChanges });
+  if (autoComplete) unit.emit({ type: "task.completed", task, completedBy: "auto", changes: taskChanges });
+  if (autoReopen) unit.emit({ type: "task.reopened", task, changes: taskChanges });
 
-  const value: SubtaskUpdateResult = { subtask, task, unlocked_achievements: [] };
-  const response = jsonResponse(200, { data: value });
-  const statements = [
+  unit.writeAll([
+    lockTaskStatement(ctx, userId, task.id),
     ctx.db.execute(sql`update subtasks set title = ${subtask.title}, completed = ${subtask.completed},
         completed_at = ${subtask.completed_at}::timestamptz, version = ${subtask.version}, updated_at = ${subtask.updated_at}::timestamptz
       where id = ${subtask.id} and user_id = ${userId} and version = ${before.version}`),
     subtaskChangedGuard(ctx, userId, subtask.id),
-  ];
+  ]);
   if (delta !== 0) {
-    statements.push(
+    unit.write(
       ctx.db.execute(sql`
         with moved as (
           update task_instances set subtasks_completed = ${task.subtasks_completed}, completed = ${task.completed},
@@ -100,9 +95,8 @@ async function attemptUpdate(ctx: ServiceContext, input: UpdateSubtaskInput, exp
             updated_at = ${stamp}::timestamptz
           where id = ${task.id} and user_id = ${userId} and ${taskUnchangedSql(taskBefore)} and completed = ${taskBefore.completed}
           returning id)
-        select perpetua_guard(exists (select 1 from moved), ${TASK_MOVED})`),
+        select ${guard("STATE_MOVED", sql`exists (select 1 from moved)`)}`),
     );
   }
-  await commitWithEvents(ctx, statements, events, { userId, now }, response);
-  return { value, response };
+  return { subtask, task, unlocked_achievements: [] };
 }

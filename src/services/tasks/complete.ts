@@ -1,18 +1,15 @@
 import { sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import { LimitExceeded } from "../../errors/api-error";
 import { diffFields, expectedVersion } from "../../lib/patch";
 import type { ServiceContext } from "../context";
-import { commitWithEvents } from "../events/commit";
-import type { DomainEvent } from "../events/types";
-import { jsonResponse, type StoredResponse } from "../idempotency/types";
-import { activeTaskLimitGuard, limitGuardError } from "../limits/guards";
+import { activeTaskLimitGuard } from "../limits/guards";
 import { limitsStatement, toUserLimits } from "../limits/read-limits";
+import type { ResponseFields, UnlockedAchievement } from "../response-fields";
+import { runWrite, type WriteUnit } from "../unit-of-work";
 import { requireUserId } from "../users/get-me";
-import { readForWrite } from "../writes";
 import { taskDetailJsonSql } from "./get";
 import { presentSubtask, presentTask, type ReminderRecord, type SubtaskRecord, type Task, type TaskRecord } from "./present";
-import { checkTaskWritable, taskUnchangedGuard, taskUnchangedSql, taskUpdatedGuard, versionGuardError } from "./write-support";
+import { checkTaskWritable, conflictFor, lockTaskStatement, taskUnchangedGuard, taskUnchangedSql, taskUpdatedGuard } from "./write-support";
 
 export type CompletionAction = "complete" | "reopen" | "force_complete";
 
@@ -24,13 +21,13 @@ export interface CompletionInput {
 }
 
 /**
- * The answer of complete / reopen / force-complete (SPEC §3). `unlocked_achievements` (SPEC §9) and
- * `next_instance` (SPEC §5) are filled by the achievements and recurring features through their event
- * handlers; until then they are always `[]` and `null`.
+ * The answer of complete / reopen / force-complete (docs/tasks.md). `unlocked_achievements` and
+ * `next_instance` are response fields the achievements and recurring features' event handlers contribute
+ * (services/events/handlers.ts); without them they are `[]` and `null`.
  */
 export interface CompletionResult {
   task: Task;
-  unlocked_achievements: { id: string; name: string; description: string; perk: { type: string; value: number } }[];
+  unlocked_achievements: UnlockedAchievement[];
   next_instance: Task | null;
 }
 
@@ -42,30 +39,34 @@ const COMPLETION_FIELDS = ["completed", "completed_at", "completed_by", "subtask
  * the task as it is. Force-complete also completes every open subtask (one event each). Reopening counts
  * against the active-task limit. ≤ 2 round trips: the task (with subtasks) + limits, then one batch.
  */
-export async function changeCompletion({ ctx, input }: { ctx: ServiceContext; input: CompletionInput }): Promise<{ value: CompletionResult; response: StoredResponse }> {
-  const userId = requireUserId(ctx);
+export function changeCompletion({ ctx, input }: { ctx: ServiceContext; input: CompletionInput }): Promise<CompletionResult> {
   const expected = expectedVersion({ bodyVersion: input.version, ifMatch: input.ifMatch, required: false });
+  const operation = input.action === "reopen" ? "tasks.reopen" : "tasks.complete";
+  return runWrite(ctx, { operation, finish: withFields }, (unit) => change(unit, input, expected));
+}
+
+async function change(unit: WriteUnit, input: CompletionInput, expected: number | undefined): Promise<CompletionResult> {
+  const ctx = unit.ctx;
+  const userId = requireUserId(ctx);
   const now = ctx.clock.now();
   const stamp = now.toISOString();
-  const [taskRows, limitRows] = await readForWrite(ctx, [
+  const taskRows = unit.read(
     ctx.db.execute<{ task: TaskRecord & { subtasks: SubtaskRecord[]; reminders: ReminderRecord[] } }>(sql`
       select ${taskDetailJsonSql("t")} as task from task_instances t where t.id = ${input.id} and t.user_id = ${userId}`),
-    limitsStatement(ctx, userId),
-  ]);
-  const record = taskRows.rows[0]?.task;
+  );
+  const limitRows = unit.read(limitsStatement(ctx, userId));
+  await unit.load();
+  const record = taskRows.result.rows[0]?.task;
   const current = checkTaskWritable(record, expected);
   const openSubtasks = (record?.subtasks ?? []).map(presentSubtask).filter((subtask) => !subtask.completed);
-  const { limits, activeTasks } = toUserLimits(ctx, limitRows.rows[0]);
+  const { limits, activeTasks } = toUserLimits(ctx, limitRows.result.rows[0]);
 
   const completing = input.action !== "reopen";
   const force = input.action === "force_complete";
   const noChange = completing ? current.completed && (!force || openSubtasks.length === 0) : !current.completed;
   if (noChange) {
-    const response = jsonResponse(200, { data: result(current) });
-    await commitWithEvents(ctx, [taskUnchangedGuard(ctx, userId, current)], [], { userId, now }, response).catch((error: unknown) => {
-      throw versionGuardError(error);
-    });
-    return { value: result(current), response };
+    unit.write(taskUnchangedGuard(ctx, userId, current, conflictFor(expected)));
+    return result(current);
   }
   if (!completing && limits.max_tasks !== null && activeTasks >= limits.max_tasks) {
     throw new LimitExceeded("active tasks", limits.max_tasks, activeTasks);
@@ -82,36 +83,35 @@ export async function changeCompletion({ ctx, input }: { ctx: ServiceContext; in
     updated_at: stamp,
   });
   const changes = diffFields(current, task, COMPLETION_FIELDS);
-  const events: DomainEvent[] = [];
-  const statements: BatchItem<"pg">[] = [...(completing ? [] : activeTaskLimitGuard(ctx, userId, limits.max_tasks))];
+  if (!completing) unit.writeAll(activeTaskLimitGuard(ctx, userId, limits.max_tasks));
   if (force && openSubtasks.length > 0) {
-    statements.push(
+    // The task row first, then its subtasks: every write that touches both locks them in this order, so
+    // parallel writes on one task queue up instead of deadlocking.
+    unit.write(lockTaskStatement(ctx, userId, task.id));
+    unit.write(
       ctx.db.execute(sql`update subtasks set completed = true, completed_at = ${stamp}::timestamptz, version = version + 1,
         updated_at = ${stamp}::timestamptz where task_id = ${task.id} and user_id = ${userId} and not completed`),
     );
     for (const subtask of openSubtasks) {
       const done = presentSubtask({ ...subtask, completed: true, completed_at: stamp, version: subtask.version + 1, updated_at: stamp });
-      events.push({ type: "subtask.completed", subtask: done, changes: { completed: { from: false, to: true } } });
+      unit.emit({ type: "subtask.completed", subtask: done, changes: { completed: { from: false, to: true } } });
     }
   }
-  statements.push(
+  unit.writeAll([
     ctx.db.execute(sql`update task_instances set completed = ${task.completed}, completed_at = ${task.completed_at}::timestamptz,
         completed_by = ${task.completed_by}, subtasks_completed = ${task.subtasks_completed}, version = ${task.version},
         updated_at = ${stamp}::timestamptz
       where id = ${task.id} and user_id = ${userId} and ${taskUnchangedSql(current)}`),
-    taskUpdatedGuard(ctx, userId, task.id),
-  );
-  events.push(completing ? { type: "task.completed", task, completedBy, changes } : { type: "task.reopened", task, changes });
-  const value = result(task);
-  const response = jsonResponse(200, { data: value });
-  try {
-    await commitWithEvents(ctx, statements, events, { userId, now }, response);
-  } catch (error) {
-    throw limitGuardError(versionGuardError(error), "active tasks");
-  }
-  return { value, response };
+    taskUpdatedGuard(ctx, userId, task.id, conflictFor(expected)),
+  ]);
+  unit.emit(completing ? { type: "task.completed", task, completedBy, changes } : { type: "task.reopened", task, changes });
+  return result(task);
 }
 
 function result(task: Task): CompletionResult {
   return { task, unlocked_achievements: [], next_instance: null };
+}
+
+function withFields(value: CompletionResult, fields: ResponseFields): CompletionResult {
+  return { ...value, unlocked_achievements: fields.unlocked_achievements ?? [], next_instance: fields.next_instance ?? null };
 }

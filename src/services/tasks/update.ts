@@ -1,17 +1,13 @@
 import { sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import { LimitExceeded } from "../../errors/api-error";
 import { diffFields, expectedVersion } from "../../lib/patch";
 import type { ServiceContext } from "../context";
-import { commitWithEvents } from "../events/commit";
-import type { DomainEvent } from "../events/types";
-import { jsonResponse, type StoredResponse } from "../idempotency/types";
-import { activeTaskLimitGuard, limitGuardError } from "../limits/guards";
+import { activeTaskLimitGuard } from "../limits/guards";
 import { limitsStatement, toUserLimits } from "../limits/read-limits";
 import { setTaskTagsStatements } from "../tags/attach";
 import { normalizeTags } from "../tags/normalize";
+import { runWrite, type WriteUnit } from "../unit-of-work";
 import { requireUserId } from "../users/get-me";
-import { readForWrite } from "../writes";
 import { presentTask, type Task } from "./present";
 import { checkTierRules } from "./rules";
 import {
@@ -21,7 +17,6 @@ import {
   taskUnchangedGuard,
   taskUnchangedSql,
   taskUpdatedGuard,
-  versionGuardError,
 } from "./write-support";
 import type { CreateTaskInput } from "./create";
 
@@ -40,13 +35,20 @@ const PATCHABLE = ["title", "description", "priority", "due_date", "estimated_du
  * same time). Un-archiving an open task counts against the active-task limit. A PATCH that changes nothing
  * answers the task as it is, without a new version or an activity entry.
  */
-export async function updateTask({ ctx, input }: { ctx: ServiceContext; input: UpdateTaskInput }): Promise<{ value: Task; response: StoredResponse }> {
-  const userId = requireUserId(ctx);
+export function updateTask({ ctx, input }: { ctx: ServiceContext; input: UpdateTaskInput }): Promise<Task> {
   const expected = expectedVersion({ bodyVersion: input.version, ifMatch: input.ifMatch, required: true });
+  return runWrite(ctx, { operation: "tasks.update" }, (unit) => update(unit, input, expected));
+}
+
+async function update(unit: WriteUnit, input: UpdateTaskInput, expected: number | undefined): Promise<Task> {
+  const ctx = unit.ctx;
+  const userId = requireUserId(ctx);
   const now = ctx.clock.now();
-  const [taskRows, limitRows] = await readForWrite(ctx, [taskForWriteStatement(ctx, userId, input.id), limitsStatement(ctx, userId)]);
-  const current = checkTaskWritable(taskRows.rows[0]?.task, expected, { unarchiving: input.archived === false });
-  const { limits, activeTasks } = toUserLimits(ctx, limitRows.rows[0]);
+  const taskRows = unit.read(taskForWriteStatement(ctx, userId, input.id));
+  const limitRows = unit.read(limitsStatement(ctx, userId));
+  await unit.load();
+  const current = checkTaskWritable(taskRows.result.rows[0]?.task, expected, { unarchiving: input.archived === false });
+  const { limits, activeTasks } = toUserLimits(ctx, limitRows.result.rows[0]);
 
   const next: Task = {
     ...current,
@@ -67,11 +69,8 @@ export async function updateTask({ ctx, input }: { ctx: ServiceContext; input: U
 
   if (Object.keys(changes).length === 0) {
     // Nothing to change: still one atomic step, so the idempotency record is stored only if the version held.
-    const response = jsonResponse(200, { data: current });
-    await commitWithEvents(ctx, [taskUnchangedGuard(ctx, userId, current)], [], { userId, now }, response).catch((error: unknown) => {
-      throw versionGuardError(error);
-    });
-    return { value: current, response };
+    unit.write(taskUnchangedGuard(ctx, userId, current));
+    return current;
   }
 
   const unarchivingOpen = current.archived && !next.archived && !next.completed;
@@ -80,7 +79,7 @@ export async function updateTask({ ctx, input }: { ctx: ServiceContext; input: U
   }
   const stamp = now.toISOString();
   const task = presentTask({ ...next, version: current.version + 1, updated_at: stamp });
-  const statements: BatchItem<"pg">[] = [
+  unit.writeAll([
     ...(unarchivingOpen ? activeTaskLimitGuard(ctx, userId, limits.max_tasks) : []),
     ctx.db.execute(sql`
       update task_instances set title = ${task.title}, description = ${task.description}, priority = ${task.priority},
@@ -90,13 +89,7 @@ export async function updateTask({ ctx, input }: { ctx: ServiceContext; input: U
     taskUpdatedGuard(ctx, userId, task.id),
     ...("tags" in changes ? setTaskTagsStatements(ctx, userId, task.id, task.tags, { fresh: false }) : []),
     ...("due_date" in changes ? [moveRelativeRemindersStatement(ctx, userId, task.id, task.due_date)] : []),
-  ];
-  const events: DomainEvent[] = [{ type: "task.updated", task, changes }];
-  const response = jsonResponse(200, { data: task });
-  try {
-    await commitWithEvents(ctx, statements, events, { userId, now }, response);
-  } catch (error) {
-    throw limitGuardError(versionGuardError(error), "active tasks");
-  }
-  return { value: task, response };
+  ]);
+  unit.emit({ type: "task.updated", task, changes });
+  return task;
 }

@@ -1,12 +1,21 @@
 import { sql } from "drizzle-orm";
 import { ApiError, NotFound, VersionConflict } from "../../errors/api-error";
 import type { ServiceContext } from "../context";
-import { GuardFailed } from "../writes";
+import { guard } from "../guards";
 import { presentTask, taskJsonSql, type Task, type TaskRecord } from "./present";
 
 /** Round-trip-1 read of a task the request wants to change (null row = missing or someone else's). */
 export function taskForWriteStatement(ctx: ServiceContext, userId: string, taskId: string) {
   return ctx.db.execute<{ task: TaskRecord }>(sql`select ${taskJsonSql("t")} as task from task_instances t where t.id = ${taskId} and t.user_id = ${userId}`);
+}
+
+/**
+ * The first statement of every batch that changes a task and its subtasks: the task row's lock. Taking it
+ * before any subtask row (a task's DELETE cascades to its subtasks, a subtask write updates the task's
+ * counters) gives all writes on one task the same lock order, so parallel ones queue instead of deadlocking.
+ */
+export function lockTaskStatement(ctx: ServiceContext, userId: string, taskId: string) {
+  return ctx.db.execute(sql`select 1 from task_instances where id = ${taskId} and user_id = ${userId} for no key update`);
 }
 
 /**
@@ -16,12 +25,27 @@ export function taskForWriteStatement(ctx: ServiceContext, userId: string, taskI
  * fresh snapshot (READ COMMITTED), so under a race the conflict reports what the winner wrote, not the
  * stale row the UPDATE's own snapshot saw. A task deleted meanwhile yields `current: null` (→ 404).
  */
-export function taskUpdatedGuard(ctx: ServiceContext, userId: string, taskId: string) {
-  return ctx.db.execute(sql`
-    select perpetua_guard(
-      exists (select 1 from task_instances t where t.id = ${taskId} and t.user_id = ${userId} and t.xmin = pg_current_xact_id()::xid),
-      'VERSION_CONFLICT',
-      jsonb_build_object('current', (select ${taskJsonSql("t")} from task_instances t where t.id = ${taskId} and t.user_id = ${userId})))`);
+export function taskUpdatedGuard(ctx: ServiceContext, userId: string, taskId: string, onConflict: TaskConflict = "TASK_VERSION_CONFLICT") {
+  return ctx.db.execute(sql`select ${guard(
+    onConflict,
+    sql`exists (select 1 from task_instances t where t.id = ${taskId} and t.user_id = ${userId} and t.xmin = pg_current_xact_id()::xid)`,
+    currentTaskSql(userId, taskId),
+  )}`);
+}
+
+/**
+ * What a lost race on a task means: 409 VERSION_CONFLICT when the client named the version it read, or –
+ * when it did not (complete / reopen without `version`) – a re-run of the write on the task as it now is.
+ */
+export type TaskConflict = "TASK_VERSION_CONFLICT" | "STATE_MOVED";
+
+export function conflictFor(expected: number | undefined): TaskConflict {
+  return expected === undefined ? "STATE_MOVED" : "TASK_VERSION_CONFLICT";
+}
+
+/** Guard details: the task as it is now, read with the guard's own (fresh) snapshot; null when it is gone. */
+export function currentTaskSql(userId: string, taskId: string) {
+  return sql`jsonb_build_object('current', (select ${taskJsonSql("t")} from task_instances t where t.id = ${taskId} and t.user_id = ${userId}))`;
 }
 
 /**
@@ -34,21 +58,12 @@ export function taskUnchangedSql(task: Task) {
 }
 
 /** A guard that only checks the task is unchanged (for writes that end up changing nothing). */
-export function taskUnchangedGuard(ctx: ServiceContext, userId: string, task: Task) {
-  return ctx.db.execute(sql`
-    select perpetua_guard(
-      exists (select 1 from task_instances where id = ${task.id} and user_id = ${userId} and ${taskUnchangedSql(task)}),
-      'VERSION_CONFLICT',
-      jsonb_build_object('current', (select ${taskJsonSql("t")} from task_instances t where t.id = ${task.id} and t.user_id = ${userId})))`);
-}
-
-/** Maps a failed version guard to 409 VERSION_CONFLICT (current task) or 404; anything else is rethrown. */
-export function versionGuardError(error: unknown): unknown {
-  if (error instanceof GuardFailed && error.code === "VERSION_CONFLICT") {
-    const current = (error.details as { current?: TaskRecord | null } | null)?.current ?? null;
-    return current === null ? new NotFound("Task") : new VersionConflict(presentTask(current));
-  }
-  return error;
+export function taskUnchangedGuard(ctx: ServiceContext, userId: string, task: Task, onConflict: TaskConflict = "TASK_VERSION_CONFLICT") {
+  return ctx.db.execute(sql`select ${guard(
+    onConflict,
+    sql`exists (select 1 from task_instances where id = ${task.id} and user_id = ${userId} and ${taskUnchangedSql(task)})`,
+    currentTaskSql(userId, task.id),
+  )}`);
 }
 
 /** The checks every change of an existing task starts with (SPEC §1.3, §1.5, §3 archived). */

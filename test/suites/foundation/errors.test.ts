@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createProbeApp, probe } from "../../support/probe-app";
-import { sentrySink } from "../../support/env";
+import { sentryEventsFor } from "../../support/sentry";
 import { call, newRequestId } from "../../support/requests";
 
 interface ErrorBody {
@@ -86,19 +86,9 @@ describe("Sentry reporting through the real Worker entry", () => {
     vi.spyOn(console, "error").mockImplementation(() => undefined);
     const response = await call("/api/v1/health/ready", { requestId });
     expect(response.status).toBe(500);
-    const events = await waitForEvents(requestId);
+    const events = await sentryEventsFor(requestId);
     expect(events.length).toBe(1);
     expect(events[0]?.tags?.request_id).toBe(requestId);
     expect(events[0]?.tags?.route).toBe("/api/v1/health/ready");
   });
 });
-
-async function waitForEvents(requestId: string): Promise<{ tags?: Record<string, string> }[]> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const response = await fetch(`${sentrySink()}/_sink/events?request_id=${requestId}`);
-    const { events } = (await response.json()) as { events: { tags?: Record<string, string> }[] };
-    if (events.length > 0) return events;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return [];
-}

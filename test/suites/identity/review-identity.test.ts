@@ -1,6 +1,5 @@
 import { sql } from "drizzle-orm";
-import { SignJWT, importPKCS8 } from "jose";
-import { afterEach, describe, expect, inject, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { injectFault } from "../../support/neon-control";
 import { call, newRequestId } from "../../support/requests";
 import { authHeaders, randomIp, signIn, signTestAccessToken, testDb } from "../../support/auth";
@@ -40,16 +39,7 @@ async function expectError(response: Response, status: number, code: string) {
 describe("access token verification edge cases", () => {
   it.each(["PS256", "RS512", "RS384"])("a token signed with OUR private key and kid but alg %s → 401 UNAUTHORIZED", async (alg) => {
     const { user } = await signIn();
-    const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({ sid: crypto.randomUUID(), tier: "free" })
-      .setProtectedHeader({ alg, kid: inject("jwtKeyId"), typ: "JWT" })
-      .setSubject(user.id)
-      .setIssuer("perpetua-flow")
-      .setAudience("perpetua-flow-api")
-      .setIssuedAt(now)
-      .setExpirationTime(now + 600)
-      .setJti(crypto.randomUUID())
-      .sign(await importPKCS8(inject("jwtPrivateKey"), alg));
+    const token = await signTestAccessToken({ sub: user.id, alg });
     await expectError(await me(token), 401, "UNAUTHORIZED");
   });
 

@@ -4,6 +4,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../../src/index";
 import { messageHandlers } from "../../../queues/consumers";
 import { retryDelaySeconds } from "../../../queues";
+import { DoNotRetry } from "../../../queues/messages";
+import { captureLogs } from "../../support/logs";
 import type { Bindings } from "../../../src/env";
 
 /**
@@ -27,10 +29,6 @@ async function deliver(queue: string, messages: { id: string; attempts: number; 
   return { ...result, delays };
 }
 
-/** The JSON log lines the handler printed, parsed. */
-function logLines(spy: { mock: { calls: unknown[][] } }): Record<string, unknown>[] {
-  return spy.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>);
-}
 
 afterEach(() => {
   delete messageHandlers.reminder_fire;
@@ -39,7 +37,7 @@ afterEach(() => {
 
 describe("queue entry point", () => {
   it("acks a body that does not parse (it can never succeed) and logs it", async () => {
-    const log = vi.spyOn(console, "log");
+    const log = captureLogs();
     const result = await deliver("reminders", [
       { id: "bad-shape", attempts: 1, body: { type: "reminder_fire", reminder_id: "not-a-uuid" } },
       { id: "bad-type", attempts: 2, body: { type: "self_destruct" } },
@@ -48,7 +46,7 @@ describe("queue entry point", () => {
     expect(result.explicitAcks.sort()).toEqual(["bad-shape", "bad-type", "not-json-object"]);
     expect(result.retryMessages).toEqual([]);
     expect(result.ackAll).toBe(false);
-    expect(logLines(log)).toEqual(
+    expect(log.lines()).toEqual(
       ["bad-shape", "bad-type", "not-json-object"].map((id) =>
         expect.objectContaining({ level: "error", queue: "reminders", message_id: id, outcome: "invalid_body" }),
       ),
@@ -56,7 +54,7 @@ describe("queue entry point", () => {
   });
 
   it("retries a valid message whose type has no consumer yet, with exponential delay per message", async () => {
-    const log = vi.spyOn(console, "log");
+    const log = captureLogs();
     const result = await deliver("reminders", [
       { id: "first-try", attempts: 1, body: { type: "reminder_fire", reminder_id: crypto.randomUUID() } },
       { id: "third-try", attempts: 3, body: { type: "reminder_fire", reminder_id: crypto.randomUUID() } },
@@ -70,7 +68,7 @@ describe("queue entry point", () => {
       { msgId: "late", delaySeconds: 900 },
     ]);
     expect(retryDelaySeconds(12)).toBe(900);
-    expect(logLines(log)[0]).toMatchObject({ outcome: "retry", message_id: "first-try", error: "no consumer for reminder_fire in this build" });
+    expect(log.lines()[0]).toMatchObject({ outcome: "retry", message_id: "first-try", error: "no consumer for reminder_fire in this build" });
   });
 
   it("acks a message once its consumer succeeds, and retries only the one whose consumer failed", async () => {
@@ -92,10 +90,27 @@ describe("queue entry point", () => {
     expect(result.delays).toEqual([{ msgId: "fails", delaySeconds: 20 }]);
   });
 
+  it("acks (never retries) a message whose consumer says it can never succeed, and logs why", async () => {
+    const gone = crypto.randomUUID();
+    messageHandlers.reminder_fire = async ({ message }) => {
+      if (message.reminder_id === gone) throw new DoNotRetry("the reminder was deleted");
+    };
+    const log = captureLogs();
+    const result = await deliver("reminders", [
+      { id: "deleted-row", attempts: 1, body: { type: "reminder_fire", reminder_id: gone } },
+      { id: "fine", attempts: 1, body: { type: "reminder_fire", reminder_id: crypto.randomUUID() } },
+    ]);
+    expect(result.explicitAcks.sort()).toEqual(["deleted-row", "fine"]);
+    expect(result.retryMessages).toEqual([]);
+    expect(log.lines()).toContainEqual(
+      expect.objectContaining({ level: "warn", queue: "reminders", message_id: "deleted-row", outcome: "dropped", error: "the reminder was deleted" }),
+    );
+  });
+
   it("acks and logs every message on a dead-letter queue, valid or not", async () => {
     const handler = vi.fn(async () => undefined);
     messageHandlers.reminder_fire = handler;
-    const log = vi.spyOn(console, "log");
+    const log = captureLogs();
     const result = await deliver("reminders-dlq", [
       { id: "dead-valid", attempts: 6, body: { type: "reminder_fire", reminder_id: crypto.randomUUID() } },
       { id: "dead-invalid", attempts: 6, body: { nonsense: true } },
@@ -103,7 +118,7 @@ describe("queue entry point", () => {
     expect(result.explicitAcks.sort()).toEqual(["dead-invalid", "dead-valid"]);
     expect(result.retryMessages).toEqual([]);
     expect(handler).not.toHaveBeenCalled();
-    expect(logLines(log)).toEqual([
+    expect(log.lines()).toEqual([
       expect.objectContaining({ level: "warn", queue: "reminders-dlq", message_id: "dead-valid", attempts: 6, outcome: "dead_lettered" }),
       expect.objectContaining({ level: "warn", queue: "reminders-dlq", message_id: "dead-invalid", outcome: "dead_lettered" }),
     ]);

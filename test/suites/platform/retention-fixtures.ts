@@ -2,7 +2,7 @@ import type { Database } from "../../../src/db/client";
 import { DAY_MS, isoAgo, rows, sql } from "./database";
 
 /**
- * Rows on both sides of every retention rule of the daily purge (cron/jobs/purge-expired.ts), for one user.
+ * Rows on both sides of every retention rule of the daily purge (src/services/maintenance/purge-expired.ts), for one user.
  * `expired` lists the ids the purge must delete, `kept` the ids it must leave alone, per table.
  */
 export interface RetentionRows {
@@ -30,13 +30,13 @@ async function idempotencyRecord(db: Database, userId: string, createdAt: string
 }
 
 /** A revoked session (revoked `revokedMsAgo` ago) holding one token revoked at the same time. */
-async function revokedSession(db: Database, userId: string, revokedMsAgo: number): Promise<{ session: string; token: string }> {
-  const at = isoAgo(revokedMsAgo);
+async function revokedSession(db: Database, userId: string, revokedMsAgo: number, from: number): Promise<{ session: string; token: string }> {
+  const at = isoAgo(revokedMsAgo, from);
   const session = await one(
     db,
     sql`insert into auth_sessions (user_id, revoked_at, revoked_reason) values (${userId}, ${at}::timestamptz, 'logout') returning id`,
   );
-  const token = await refreshToken(db, userId, session, { expiresAt: isoAgo(-7 * DAY_MS), revokedAt: at });
+  const token = await refreshToken(db, userId, session, { expiresAt: isoAgo(-7 * DAY_MS, from), revokedAt: at });
   return { session, token };
 }
 
@@ -62,39 +62,46 @@ async function tombstone(db: Database, userId: string, expiresAt: string, restor
   );
 }
 
-/** An outbox row that the minute relay never picks up (far-future available_at or already sent). */
-async function outboxRow(db: Database, userId: string, sentAt: string | null): Promise<string> {
+/**
+ * An outbox row that the minute relay never picks up (available_at a year after the real now, or already
+ * sent), whatever instant the rows are seeded for.
+ */
+async function outboxRow(db: Database, userId: string, sentAt: string | null, from: number): Promise<string> {
   return one(
     db,
     sql`insert into outbox (user_id, topic, message, created_at, available_at, sent_at)
         values (${userId}, 'reminders', ${JSON.stringify({ type: "reminder_fire", reminder_id: crypto.randomUUID() })}::jsonb,
-                ${isoAgo(30 * DAY_MS)}::timestamptz, ${isoAgo(-365 * DAY_MS)}::timestamptz, ${sentAt}::timestamptz)
+                ${isoAgo(30 * DAY_MS, from)}::timestamptz, ${isoAgo(-365 * DAY_MS)}::timestamptz, ${sentAt}::timestamptz)
         returning id`,
   );
 }
 
-export async function seedRetentionRows(db: Database, userId: string): Promise<RetentionRows> {
-  const oldSession = await revokedSession(db, userId, 8 * DAY_MS);
-  const recentSession = await revokedSession(db, userId, 1 * DAY_MS);
-  const expiredToken = await refreshToken(db, userId, recentSession.session, { expiresAt: isoAgo(8 * DAY_MS), revokedAt: null });
-  const liveToken = await refreshToken(db, userId, recentSession.session, { expiresAt: isoAgo(-7 * DAY_MS), revokedAt: null });
+/**
+ * Rows on both sides of every retention rule as of `from` (default: now). A job triggered for a past instant
+ * acts as of that instant, so tests seed for a past instant: rows of other tests (all newer) stay untouched.
+ */
+export async function seedRetentionRows(db: Database, userId: string, from = Date.now()): Promise<RetentionRows> {
+  const oldSession = await revokedSession(db, userId, 8 * DAY_MS, from);
+  const recentSession = await revokedSession(db, userId, 1 * DAY_MS, from);
+  const expiredToken = await refreshToken(db, userId, recentSession.session, { expiresAt: isoAgo(8 * DAY_MS, from), revokedAt: null });
+  const liveToken = await refreshToken(db, userId, recentSession.session, { expiresAt: isoAgo(-7 * DAY_MS, from), revokedAt: null });
   return {
     expired: {
-      idempotency_records: [await idempotencyRecord(db, userId, isoAgo(25 * HOUR_MS))],
+      idempotency_records: [await idempotencyRecord(db, userId, isoAgo(25 * HOUR_MS, from))],
       auth_sessions: [oldSession.session],
       refresh_tokens: [oldSession.token, expiredToken],
       deletion_tombstones: [
-        await tombstone(db, userId, isoAgo(HOUR_MS), null),
-        await tombstone(db, userId, isoAgo(-20 * DAY_MS), isoAgo(HOUR_MS)),
+        await tombstone(db, userId, isoAgo(HOUR_MS, from), null),
+        await tombstone(db, userId, isoAgo(-20 * DAY_MS, from), isoAgo(HOUR_MS, from)),
       ],
-      outbox: [await outboxRow(db, userId, isoAgo(8 * DAY_MS))],
+      outbox: [await outboxRow(db, userId, isoAgo(8 * DAY_MS, from), from)],
     },
     kept: {
-      idempotency_records: [await idempotencyRecord(db, userId, isoAgo(HOUR_MS))],
+      idempotency_records: [await idempotencyRecord(db, userId, isoAgo(HOUR_MS, from))],
       auth_sessions: [recentSession.session],
       refresh_tokens: [recentSession.token, liveToken],
-      deletion_tombstones: [await tombstone(db, userId, isoAgo(-20 * DAY_MS), null)],
-      outbox: [await outboxRow(db, userId, isoAgo(DAY_MS)), await outboxRow(db, userId, null)],
+      deletion_tombstones: [await tombstone(db, userId, isoAgo(-20 * DAY_MS, from), null)],
+      outbox: [await outboxRow(db, userId, isoAgo(DAY_MS, from), from), await outboxRow(db, userId, null, from)],
     },
   };
 }
