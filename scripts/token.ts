@@ -8,8 +8,9 @@
  * signed with the dev key `npm run dev` uses (.data/jwt-key.json, or JWT_PRIVATE_KEY if configured).
  *
  * Refuses unless DATABASE_URL points at a loopback host and ENVIRONMENT is not staging/production. An
- * existing user with that e-mail keeps their Google identity, name and avatar; a new one gets a local
- * identity (`local-dev:<email>`) that no Google account can ever sign in as.
+ * existing user with that e-mail keeps their Google identity, e-mail, name and avatar (`--name` is used only
+ * when the user is created); a new one gets a local identity (`local-dev:<email>`) that no Google account can
+ * ever sign in as.
  *
  * Database: DATABASE_URL from the environment or .dev.vars; else the embedded database of a running
  * `npm run dev` (it announces its socket in .data/dev-database.json); else .data/pglite opened directly.
@@ -128,17 +129,27 @@ interface Identity {
   picture: string | undefined;
 }
 
-/** The existing account with this e-mail keeps its identity and profile; otherwise a local-only identity. */
+/**
+ * The existing account with this e-mail keeps its identity and profile: sign-in writes the identity's email,
+ * name and avatar onto the user (as Google's claims would), so an existing user's own values are passed back
+ * unchanged and `--name` is ignored for them – it only names a user this run creates. Otherwise a local-only
+ * identity.
+ */
 async function identityFor(databaseUrl: string, email: string, name: string | undefined): Promise<Identity> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{ google_sub: string; name: string; avatar_url: string | null }>(
-      "select google_sub, name, avatar_url from users where lower(email) = lower($1) order by last_sign_in_at desc nulls last limit 1",
+    const { rows } = await client.query<{ google_sub: string; email: string; name: string; avatar_url: string | null }>(
+      "select google_sub, email, name, avatar_url from users where lower(email) = lower($1) order by last_sign_in_at desc nulls last limit 1",
       [email],
     );
     const existing = rows[0];
-    if (existing) return { sub: existing.google_sub, email, name: name ?? existing.name, picture: existing.avatar_url ?? undefined };
+    if (existing) {
+      if (name !== undefined && name !== existing.name) {
+        console.error(`npm run token: ${existing.email} already exists as "${existing.name}"; --name only names a new user (change it with PATCH /api/v1/users/me).`);
+      }
+      return { sub: existing.google_sub, email: existing.email, name: existing.name, picture: existing.avatar_url ?? undefined };
+    }
     return { sub: `local-dev:${email.toLowerCase()}`, email, name, picture: undefined };
   } finally {
     await client.end();
