@@ -50,8 +50,13 @@ export interface WriteSpec<V> {
   finish?: (value: V, fields: ResponseFields) => V;
 }
 
-/** At most this many runs of a write whose batch lost a race it can recover from (see `runWrite`). */
-export const WRITE_ATTEMPTS = 3;
+/**
+ * At most this many runs of a write whose batch lost a race it can recover from (see `runWrite`): enough for
+ * every writer of one task's subtasks (Pro: 10 plus perks) racing at once to get through in practice, with a
+ * short random back-off so the losers do not collide again in lockstep.
+ */
+export const WRITE_ATTEMPTS = 6;
+const BACKOFF_MS = 15;
 
 /**
  * The unit of work of one write request (docs/write-protocol.md): everything the write and the services it
@@ -235,7 +240,10 @@ export async function runWrite<V>(ctx: ServiceContext, spec: WriteSpec<V>, body:
     } catch (error) {
       const guard = guardFailure(error);
       const again = guard ? guardError(guard).retry : isRetryableWriteConflict(error);
-      if (again && attempt < WRITE_ATTEMPTS) continue;
+      if (again && attempt < WRITE_ATTEMPTS) {
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * BACKOFF_MS * attempt));
+        continue;
+      }
       throw guard ? (guardError(guard).error ?? new ApiError("SERVICE_UNAVAILABLE", { headers: { "Retry-After": "1" }, cause: guard })) : error;
     }
   }
