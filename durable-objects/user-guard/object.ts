@@ -1,5 +1,4 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Bindings } from "../../src/env";
 import { slide, type WindowDecision } from "./sliding-window";
 
 export interface BucketRequest {
@@ -48,7 +47,8 @@ interface AiCounter {
  *
  * `now` comes from the caller (the Worker's clock, which tests pin); storage time and alarms use it too.
  */
-export class UserGuard extends DurableObject<Bindings> {
+// No env type parameter: it reads no bindings, and `Bindings` (src/env.ts) names this class – a type cycle otherwise.
+export class UserGuard extends DurableObject {
   private readonly memory = new Map<string, unknown>();
   private alarmArmed: boolean | undefined;
 

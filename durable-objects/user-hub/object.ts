@@ -1,12 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Bindings } from "../../src/env";
 
 /**
  * UserHub – one per user: holds SSE/WebSocket subscribers and the ring buffer of recent events for
  * `Last-Event-ID` resume (SPEC §11). The fan-out arrives with the real-time issue; the foundation wires the
  * class, its binding and SQLite-backed migration.
  */
-export class UserHub extends DurableObject<Bindings> {
+export class UserHub extends DurableObject {
   async ping(name: string): Promise<{ name: string; at: string }> {
     return { name, at: new Date().toISOString() };
   }

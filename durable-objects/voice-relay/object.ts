@@ -1,12 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Bindings } from "../../src/env";
 
 /**
  * VoiceRelay – one per live transcription session: holds the client WebSocket and Deepgram's, relays both
  * ways, keeps final segments, enforces the 300 s cap and settles credits once (SPEC §6). The relay arrives
  * with the voice issue; the foundation wires the class, its binding and SQLite-backed migration.
  */
-export class VoiceRelay extends DurableObject<Bindings> {
+export class VoiceRelay extends DurableObject {
   async ping(name: string): Promise<{ name: string; at: string }> {
     return { name, at: new Date().toISOString() };
   }

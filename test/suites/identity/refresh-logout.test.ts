@@ -36,7 +36,7 @@ describe("POST /auth/refresh – rotation (SPEC §2)", () => {
     const { data } = (await response.json()) as { data: Pair };
     expect(data).toMatchObject({ token_type: "Bearer", expires_in: 900 });
     expect(data.refresh_token).not.toBe(session.refreshToken);
-    expect(await roundTrips(requestId)).toBeLessThanOrEqual(2);
+    expect(await roundTrips(requestId)).toBe(1);
 
     const sid = (token: string) => (JSON.parse(atob((token.split(".")[1] ?? "").replace(/-/g, "+").replace(/_/g, "/"))) as { sid: string }).sid;
     expect(sid(data.access_token)).toBe(sid(session.accessToken));

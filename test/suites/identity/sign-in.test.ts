@@ -51,7 +51,7 @@ describe("POST /auth/google – first sign-in (SPEC §2, §8)", () => {
     expect(stored[0]?.token_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(stored[0]?.token_hash).not.toContain(data.refresh_token);
 
-    expect(await roundTrips(requestId)).toBeLessThanOrEqual(2);
+    expect(await roundTrips(requestId)).toBe(1);
     const me = await call("/api/v1/users/me", { headers: authHeaders(data.access_token) });
     expect(me.status).toBe(200);
   });
@@ -87,7 +87,7 @@ describe("POST /auth/google – returning user", () => {
     const { data } = (await again.json()) as SignInBody;
     expect(data.is_new_user).toBe(false);
     expect(data.user).toMatchObject({ id: first.user.id, name: "Grace Hopper", avatar_url: "https://lh3.example/new.png", timezone: "Asia/Tokyo", version: 2 });
-    expect(await roundTrips(requestId)).toBeLessThanOrEqual(2);
+    expect(await roundTrips(requestId)).toBe(1);
     const lots = await rows<{ n: number }>(sql`select count(*)::int as n from credit_lots where user_id = ${first.user.id}`);
     expect(lots[0]?.n).toBe(1);
 

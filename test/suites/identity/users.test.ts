@@ -40,7 +40,7 @@ describe("PATCH /users/me (SPEC §1.4, §1.5)", () => {
     expect(response.status).toBe(200);
     const { data } = (await response.json()) as UserBody;
     expect(data).toMatchObject({ name: "New Name", timezone: "Europe/Rome", avatar_url: "https://lh3.example/p.png", version: user.version + 1 });
-    expect(await roundTrips(requestId)).toBeLessThanOrEqual(2);
+    expect(await roundTrips(requestId)).toBe(2);
   });
 
   it("null clears avatar_url; null for name or timezone is 400", async () => {

@@ -144,7 +144,10 @@ describe("tasks – review: edge inputs never become 500", () => {
     ({ client, task } = await fresh());
     await fc.assert(
       fc.asyncProperty(fc.string({ minLength: 1, maxLength: 80 }), async (name) => {
-        await expectHandled(await client.request("DELETE", `/tags/${encodeURIComponent(name)}`), [204, 400, 404]);
+        // "." and ".." are dot segments: URL parsing removes them (even as %2E), so the request names
+        // `/tags/` – which has no DELETE (405).
+        const dotSegment = name === "." || name === "..";
+        await expectHandled(await client.request("DELETE", `/tags/${encodeURIComponent(name)}`), dotSegment ? [405] : [204, 400, 404]);
       }),
       { numRuns: 25 },
     );

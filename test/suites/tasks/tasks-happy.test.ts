@@ -28,7 +28,7 @@ describe("tasks – happy paths (SPEC §3)", () => {
       subtask_count: 0,
       created_at: now,
     });
-    expect(await roundTrips(requestId)).toBeLessThanOrEqual(2);
+    expect(await roundTrips(requestId)).toBe(2);
 
     const getId = newRequestId("get");
     const detail = await expectData<TaskJson & { subtasks: unknown[]; reminders: unknown[] }>(await client.request("GET", `/tasks/${task.id}`, { requestId: getId }));
@@ -49,7 +49,7 @@ describe("tasks – happy paths (SPEC §3)", () => {
       await client.request("PATCH", `/tasks/${task.id}`, { requestId, body: { title: "New", estimated_duration: null, tags: ["b"], version: 1 } }),
     );
     expect(updated).toMatchObject({ title: "New", estimated_duration: null, priority: "low", tags: ["b"], version: 2 });
-    expect(await roundTrips(requestId)).toBeLessThanOrEqual(2);
+    expect(await roundTrips(requestId)).toBe(2);
     const [entry] = await dbRows<{ changes: Record<string, unknown> }>(
       sql`select changes from activity_log where entity_id = ${task.id} and action = 'updated'`,
     );
@@ -79,7 +79,7 @@ describe("tasks – happy paths (SPEC §3)", () => {
       await client.request("POST", `/tasks/${task.id}/complete`, { requestId, headers: { "X-Test-Now": at } }),
     );
     expect(done).toMatchObject({ task: { completed: true, completed_by: "manual", completed_at: at, version: 2 }, unlocked_achievements: [], next_instance: null });
-    expect(await roundTrips(requestId)).toBeLessThanOrEqual(2);
+    expect(await roundTrips(requestId)).toBe(2);
 
     const reopened = await expectData<{ task: TaskJson }>(await client.request("POST", `/tasks/${task.id}/reopen`, { body: { version: 2 } }));
     expect(reopened.task).toMatchObject({ completed: false, completed_at: null, completed_by: null, version: 3 });
