@@ -1,12 +1,11 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { ApiError } from "../errors/api-error";
-import { IdempotentReplay } from "../errors/replay";
 import { isRetryableWriteConflict } from "../db/errors";
 import { childContext, type ServiceContext } from "./context";
 import { openHandlers } from "./events/handlers";
 import type { DomainEvent } from "./events/types";
-import { guardError, guardFailure, GuardFailed } from "./guards";
+import { guardError, guardFailure } from "./guards";
 import { completionStatement, evaluateRecord, lookupStatement } from "./idempotency/records";
 import { jsonResponse, type IdempotencyRow, type StoredResponse } from "./idempotency/types";
 import { outboxStatement, sendAfterCommit, type Enqueued } from "./outbox/enqueue";
@@ -336,4 +335,3 @@ function isIdempotencyRow(row: unknown): row is IdempotencyRow {
   return typeof row === "object" && row !== null && "request_hash" in row && "status" in row;
 }
 
-export { GuardFailed, IdempotentReplay };
