@@ -30,6 +30,8 @@ export default defineConfig({
                 DATABASE_URL: inject("databaseUrl"),
                 NEON_FETCH_ENDPOINT: inject("neonEndpoint"),
                 NEON_CONTROL_URL: inject("neonControl"),
+                // Short enough that the timeout tests (hardening/database-faults) wait little, long enough for a busy machine.
+                DATABASE_TIMEOUT_MS: "4000",
                 SENTRY_DSN: inject("sentryDsn"),
                 SENTRY_SINK_URL: inject("sentrySink"),
                 CORS_ORIGINS: "https://app.perpetua.test,http://localhost:5173",

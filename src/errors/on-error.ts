@@ -4,6 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../app-env";
 import { IdempotentReplay, REPLAYED_HEADER, type StoredResponse } from "../services/idempotency/types";
 import { GuardFailed } from "../services/writes";
+import { isTransientDatabaseError } from "../db/errors";
 import { loggableError } from "../lib/loggable-error";
 import { ApiError } from "./api-error";
 import { errorCodes } from "./codes";
@@ -15,7 +16,9 @@ const DB_RETRY_AFTER_SECONDS = "5";
  * The one place errors become responses (STYLE §4). Order matters:
  * 0. an idempotent replay answers with the stored response; a write guard stands for its API error;
  * 1. our own ApiErrors carry their code;
- * 2. a database the request could not reach is SERVICE_UNAVAILABLE with Retry-After, whatever the driver threw;
+ * 2. a database the request could not reach (or not within DATABASE_TIMEOUT_MS), and a transient database
+ *    error (db/errors.ts: 08xxx, 40001, 40P01, 53xxx, 57P01–57P03, XX000) are SERVICE_UNAVAILABLE with
+ *    Retry-After, whatever the driver threw;
  * 3. Hono's HTTPExceptions (malformed JSON, body limit) become VALIDATION_ERROR;
  * 4. anything else is a bug: INTERNAL_ERROR, no internals in the body, reported to Sentry.
  */
@@ -26,16 +29,17 @@ export function onError(error: Error, c: Context<AppEnv>): Response {
     if (error.status >= 500) report(error, c);
     return errorResponse(c, error.code, error.status, error.message, error.details, error.headers);
   }
-  if (c.get("services")?.trace.unavailable) {
+  const trace = c.get("services")?.trace;
+  if (trace?.unavailable || isTransientDatabaseError(error)) {
     report(error, c);
-    return errorResponse(
-      c,
-      "SERVICE_UNAVAILABLE",
-      errorCodes.SERVICE_UNAVAILABLE.status,
-      "The database is unreachable; retry shortly.",
-      undefined,
-      { "Retry-After": DB_RETRY_AFTER_SECONDS },
-    );
+    const message = trace?.timedOut
+      ? "The database did not answer in time; retry shortly."
+      : trace?.unavailable
+        ? "The database is unreachable; retry shortly."
+        : "The database is temporarily unavailable; retry shortly.";
+    return errorResponse(c, "SERVICE_UNAVAILABLE", errorCodes.SERVICE_UNAVAILABLE.status, message, undefined, {
+      "Retry-After": DB_RETRY_AFTER_SECONDS,
+    });
   }
   if (error instanceof HTTPException && error.status < 500) {
     const status = error.status === 413 ? 413 : 400;
