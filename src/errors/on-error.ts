@@ -19,7 +19,7 @@ const DB_RETRY_AFTER_SECONDS = "5";
  * 2. a database the request could not reach (or not within DATABASE_TIMEOUT_MS), and a transient database
  *    error (db/errors.ts: 08xxx, 40001, 40P01, 53xxx, 57P01–57P03, XX000) are SERVICE_UNAVAILABLE with
  *    Retry-After, whatever the driver threw;
- * 3. Hono's HTTPExceptions (malformed JSON, body limit) become VALIDATION_ERROR;
+ * 3. Hono's HTTPExceptions (malformed JSON 400, body limit 413, wrong Content-Type 415) become VALIDATION_ERROR;
  * 4. anything else is a bug: INTERNAL_ERROR, no internals in the body, reported to Sentry.
  */
 export function onError(error: Error, c: Context<AppEnv>): Response {
@@ -42,10 +42,12 @@ export function onError(error: Error, c: Context<AppEnv>): Response {
     });
   }
   if (error instanceof HTTPException && error.status < 500) {
-    const status = error.status === 413 ? 413 : 400;
-    const message =
-      status === 413 ? "The request body is larger than 1 MB." : error.message || errorCodes.VALIDATION_ERROR.message;
-    return errorResponse(c, "VALIDATION_ERROR", status, message);
+    // 413 and 415 are VALIDATION_ERROR's declared alternates (codes.ts); any other client error is a 400.
+    if (error.status === 413) return errorResponse(c, "VALIDATION_ERROR", 413, "The request body is larger than 1 MB.");
+    if (error.status === 415) {
+      return errorResponse(c, "VALIDATION_ERROR", 415, "The request body must be JSON, sent with `Content-Type: application/json`.");
+    }
+    return errorResponse(c, "VALIDATION_ERROR", 400, error.message || errorCodes.VALIDATION_ERROR.message);
   }
   report(error, c);
   console.error(
