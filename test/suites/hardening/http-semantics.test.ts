@@ -82,6 +82,9 @@ describe("GET /tasks/{id} sends an ETag", () => {
     expect(stale.status).toBe(409);
     const { paths } = await servedDocument();
     expect(paths["/api/v1/tasks/{id}"]?.get?.responses["200"]?.headers?.ETag).toBeDefined();
+    // A browser frontend on another origin can read it.
+    const cross = await client.request("GET", `/tasks/${task.id}`, { headers: { Origin: "https://app.perpetua.test" } });
+    expect(cross.headers.get("Access-Control-Expose-Headers")).toContain("ETag");
   });
 });
 
