@@ -76,7 +76,7 @@ export interface paths {
         };
         /**
          * Readiness: database reachable and migrations current
-         * @description One database round trip. 503 SERVICE_UNAVAILABLE names the failing check in `details.checks`. No authentication, not rate limited (SPEC §13).
+         * @description One database round trip with its own 2 s deadline, so a frozen database answers 503 within it. 503 SERVICE_UNAVAILABLE (with Retry-After) names the failing check in `details.checks`; a transient database error counts as `unreachable`. No authentication, not rate limited (SPEC §13).
          */
         get: {
             parameters: {

@@ -52,7 +52,8 @@ async function tracedFetch(url: string, init: TracedInit): Promise<Response> {
     if (response.status >= 500) trace.unavailable = true;
     // Read the body within the deadline too (the driver would read it whole anyway), then stop the timer.
     const body = await response.arrayBuffer();
-    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    const nullBody = response.status === 204 || response.status === 205 || response.status === 304;
+    return new Response(nullBody ? null : body, { status: response.status, statusText: response.statusText, headers: response.headers });
   } catch (error) {
     trace.unavailable = true;
     throw error;
