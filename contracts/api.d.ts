@@ -76,7 +76,7 @@ export interface paths {
         };
         /**
          * Readiness: database reachable and migrations current
-         * @description One database round trip. 503 SERVICE_UNAVAILABLE names the failing check in `details.checks`. No authentication, not rate limited (SPEC §13).
+         * @description One database round trip with its own 2 s deadline, so a frozen database answers 503 within it. 503 SERVICE_UNAVAILABLE (with Retry-After) names the failing check in `details.checks`; a transient database error counts as `unreachable`. No authentication, not rate limited (SPEC §13).
          */
         get: {
             parameters: {
@@ -248,6 +248,29 @@ export interface paths {
                 };
                 /** @description VALIDATION_ERROR: the body is larger than 1 MB. */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (SPEC §12).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR: the body is not `application/json` (wrong or missing Content-Type). */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -456,6 +479,29 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_ERROR: the body is not `application/json` (wrong or missing Content-Type). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (SPEC §12).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
                 /** @description RATE_LIMITED: Too many requests. */
                 429: {
                     headers: {
@@ -617,6 +663,29 @@ export interface paths {
                 };
                 /** @description VALIDATION_ERROR: the body is larger than 1 MB. */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (SPEC §12).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR: the body is not `application/json` (wrong or missing Content-Type). */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -964,6 +1033,29 @@ export interface paths {
                 };
                 /** @description VALIDATION_ERROR: the body is larger than 1 MB. */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (SPEC §12).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR: the body is not `application/json` (wrong or missing Content-Type). */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1515,6 +1607,29 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_ERROR: the body is not `application/json` (wrong or missing Content-Type). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (SPEC §12).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
                 /** @description IDEMPOTENCY_KEY_REUSED: This Idempotency-Key was already used for a different request. */
                 422: {
                     headers: {
@@ -1641,6 +1756,8 @@ export interface paths {
                 /** @description The task, subtasks by position, reminders soonest first. */
                 200: {
                     headers: {
+                        /** @description The task's version as a strong entity tag, e.g. `"3"`; send it back as `If-Match` on PATCH. */
+                        ETag: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1913,6 +2030,29 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_ERROR: the body is larger than 1 MB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (SPEC §12).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
                 /** @description RATE_LIMITED: Too many requests. */
                 429: {
                     headers: {
@@ -2116,6 +2256,29 @@ export interface paths {
                 };
                 /** @description VALIDATION_ERROR: the body is larger than 1 MB. */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (SPEC §12).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR: the body is not `application/json` (wrong or missing Content-Type). */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2372,6 +2535,29 @@ export interface paths {
                 };
                 /** @description VALIDATION_ERROR: the body is larger than 1 MB. */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (SPEC §12).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR: the body is not `application/json` (wrong or missing Content-Type). */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2653,6 +2839,29 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_ERROR: the body is not `application/json` (wrong or missing Content-Type). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (SPEC §12).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
                 /** @description IDEMPOTENCY_KEY_REUSED: This Idempotency-Key was already used for a different request. */
                 422: {
                     headers: {
@@ -2892,6 +3101,29 @@ export interface paths {
                 };
                 /** @description VALIDATION_ERROR: the body is larger than 1 MB. */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (SPEC §12).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR: the body is not `application/json` (wrong or missing Content-Type). */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3360,6 +3592,29 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_ERROR: the body is not `application/json` (wrong or missing Content-Type). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (SPEC §12).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
                 /** @description IDEMPOTENCY_KEY_REUSED: This Idempotency-Key was already used for a different request. */
                 422: {
                     headers: {
@@ -3588,6 +3843,29 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_ERROR: the body is larger than 1 MB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (SPEC §12).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
                 /** @description RATE_LIMITED: Too many requests. */
                 429: {
                     headers: {
@@ -3791,6 +4069,29 @@ export interface paths {
                 };
                 /** @description VALIDATION_ERROR: the body is larger than 1 MB. */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (SPEC §12).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR: the body is not `application/json` (wrong or missing Content-Type). */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4062,6 +4363,29 @@ export interface paths {
                         };
                     };
                 };
+                /** @description VALIDATION_ERROR: the body is not `application/json` (wrong or missing Content-Type). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (SPEC §12).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
                 /** @description RATE_LIMITED: Too many requests. */
                 429: {
                     headers: {
@@ -4292,7 +4616,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    /** @description The tag (URL-encoded; matched after trimming and lowercasing). */
+                    /** @description The tag (URL-encoded; matched after trimming and lowercasing). No NUL characters. */
                     name: string;
                 };
                 cookie?: never;
@@ -4365,6 +4689,29 @@ export interface paths {
                                  * @enum {string}
                                  */
                                 code: "NOT_FOUND";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR: the body is larger than 1 MB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (SPEC §12).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
                                 /** @description Human sentence, safe to show. */
                                 message: string;
                                 /** @description Echo of X-Request-ID; quote it in support requests. */
@@ -4730,6 +5077,29 @@ export interface paths {
                                  * @enum {string}
                                  */
                                 code: "TOMBSTONE_EXPIRED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR: the body is larger than 1 MB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (SPEC §12).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
                                 /** @description Human sentence, safe to show. */
                                 message: string;
                                 /** @description Echo of X-Request-ID; quote it in support requests. */

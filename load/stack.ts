@@ -115,6 +115,8 @@ async function startWorker(options: {
     port: options.port,
     inspectorPort: options.inspectorPort,
     persistTo,
+    // Its own dev registry, deleted with the state: the bench must not disturb a running `npm run dev`.
+    registryPath: join(persistTo, "dev-registry"),
     vars: options.vars,
     // Per-request log lines cost the Worker ~15 % of its throughput under wrangler dev; --verbose keeps them.
     ...(trace ? { onLine: trace } : { logLevel: "warn" as const }),

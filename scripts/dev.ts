@@ -86,6 +86,8 @@ async function main(): Promise<void> {
     root,
     port,
     vars,
+    // Not the machine-wide registry: a bench or test run must not make this server reload (scripts/lib/wrangler.ts).
+    registryPath: join(root, ".data", "wrangler-registry"),
     onLine(line) {
       // Wrangler's start-up chatter only matters when it fails; afterwards its request log is the point.
       if (ready || flags.verbose) say(line);

@@ -8,7 +8,8 @@ import { idempotency } from "./middleware/idempotency";
 import { rateLimit } from "./middleware/rate-limit";
 import { requestLog } from "./middleware/logging";
 import { requestId } from "./middleware/request-id";
-import { DOCS_PATH, securityHeaders } from "./middleware/security-headers";
+import { jsonBodyEncoding } from "./middleware/json-body";
+import { DOCS_PATH, noStore, securityHeaders } from "./middleware/security-headers";
 import { servicesContext } from "./middleware/services-context";
 import { mountRoutes } from "./routes";
 import { createFallback } from "./routes/fallback";
@@ -43,10 +44,10 @@ export interface AppOptions {
 export function createApp(options: AppOptions = {}): AppRouter {
   const app = createRouter();
 
-  // Order: id first (every response and log line carries it), log around everything, then headers, config,
-  // CORS (needs config), body limit, and the per-request service context.
-  app.use("*", requestId, requestLog, securityHeaders, configuration, cors);
-  app.use(`${API_PREFIX}/*`, bodyLimit, servicesContext);
+  // Order: id first (every response and log line carries it), log around everything, then headers (no-store
+  // on /api/v1), config, CORS (needs config), body limit, UTF-8 of JSON bodies, and the per-request service context.
+  app.use("*", requestId, requestLog, securityHeaders, noStore(API_PREFIX), configuration, cors);
+  app.use(`${API_PREFIX}/*`, bodyLimit, jsonBodyEncoding, servicesContext);
   // Each operation's flags (routes/define-route.ts) say what it needs: an access token (default), which
   // rate-limit budget, an Idempotency-Key. Authentication sets the user; limits and idempotency are per user.
   app.use(`${API_PREFIX}/*`, authentication(API_PREFIX));

@@ -17,6 +17,9 @@ export interface Bindings {
   [variable: string]: unknown;
 }
 
+/** Default deadline of one database HTTP round trip (DATABASE_TIMEOUT_MS). */
+export const DEFAULT_DATABASE_TIMEOUT_MS = 10_000;
+
 const int = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
@@ -49,6 +52,8 @@ export const configSchema = z.object({
   ENVIRONMENT: z.enum(["development", "test", "staging", "production"]).default("development"),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection string"),
   NEON_FETCH_ENDPOINT: optionalUrl,
+  // Deadline of every database round trip (db/client.ts); past it the request answers 503 with Retry-After.
+  DATABASE_TIMEOUT_MS: int(DEFAULT_DATABASE_TIMEOUT_MS, 100, 120_000),
 
   JWT_PRIVATE_KEY: optionalString,
   JWT_KEY_ID: optionalString,

@@ -1,8 +1,14 @@
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
+
+// The Workers pool starts miniflare with the dev registry disabled; anything else in this process that asks
+// wrangler for its registry gets the test run's own, never the machine-wide one a running `npm run dev` watches.
+process.env.WRANGLER_REGISTRY_PATH = join(root, ".wrangler", "test-registry");
+process.env.CLOUDFLARE_DEV_REGISTRY_PATH = process.env.WRANGLER_REGISTRY_PATH;
 
 /**
  * Two projects share one global setup (a throw-away PostgreSQL, the local Neon endpoint, the fakes):
@@ -30,6 +36,8 @@ export default defineConfig({
                 DATABASE_URL: inject("databaseUrl"),
                 NEON_FETCH_ENDPOINT: inject("neonEndpoint"),
                 NEON_CONTROL_URL: inject("neonControl"),
+                // Short enough that the timeout tests (hardening/database-faults) wait little, long enough for a busy machine.
+                DATABASE_TIMEOUT_MS: "4000",
                 SENTRY_DSN: inject("sentryDsn"),
                 SENTRY_SINK_URL: inject("sentrySink"),
                 CORS_ORIGINS: "https://app.perpetua.test,http://localhost:5173",

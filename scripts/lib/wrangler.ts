@@ -12,6 +12,12 @@ import { encodeEnvFile, type Vars } from "./dev-vars.ts";
  * sees, and it overrides `[vars]` from wrangler.toml. The file lives under `.wrangler/` (git-ignored),
  * mode 0600 because it may hold the signing key, and is deleted on stop.
  *
+ * Each stack has its own dev registry (`registryPath`): wrangler's default, `~/.config/.wrangler/registry`,
+ * is shared by every `wrangler dev` of the machine, and a Worker with queues watches it – so a bench (or a
+ * second checkout) registering the same Worker name made the running `npm run dev` reload and could route
+ * its queue messages to the other stack. `WRANGLER_REGISTRY_PATH` is what wrangler reads;
+ * `CLOUDFLARE_DEV_REGISTRY_PATH` overrides it inside miniflare, so both are set.
+ *
  * Wrangler runs in its own process group: a Ctrl-C in the terminal reaches only the parent, which then
  * stops wrangler *and* its workerd children as a group, in a known order (Worker first, database last).
  */
@@ -22,6 +28,8 @@ export interface WranglerDevOptions {
   script?: string;
   port: number;
   vars: Vars;
+  /** This stack's own dev registry directory (see above); created when missing. */
+  registryPath: string;
   /** Local state (Durable Objects, Queues); wrangler's default is `.wrangler/state`. */
   persistTo?: string;
   /** Devtools port; wrangler picks 9229 (or a free one) when absent. */
@@ -45,9 +53,9 @@ export interface WranglerDev {
 }
 
 /** node_modules/.bin first on PATH: it holds wrangler and the Node 22 binary wrangler needs (ARCHITECTURE). */
-function pathWithLocalBin(root: string): string {
+function pathWithLocalBin(root: string, path: string | undefined): string {
   const bin = join(root, "node_modules", ".bin");
-  const current = process.env.PATH ?? "";
+  const current = path ?? "";
   return current.split(delimiter)[0] === bin ? current : `${bin}${delimiter}${current}`;
 }
 
@@ -61,7 +69,22 @@ function writeVarsFile(root: string, port: number, vars: Vars): string {
   return file;
 }
 
+/** The environment of the wrangler child: local bin first, no telemetry, and the stack's own dev registry. */
+export function wranglerEnvironment(root: string, registryPath: string, inherited: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return {
+    ...inherited,
+    PATH: pathWithLocalBin(root, inherited.PATH),
+    // Local development reports nothing to Cloudflare (usage metrics, crash reports); no banner.
+    WRANGLER_SEND_METRICS: "false",
+    WRANGLER_SEND_ERROR_REPORTS: "false",
+    WRANGLER_HIDE_BANNER: "true",
+    WRANGLER_REGISTRY_PATH: registryPath,
+    CLOUDFLARE_DEV_REGISTRY_PATH: registryPath,
+  };
+}
+
 export function startWranglerDev(options: WranglerDevOptions): WranglerDev {
+  mkdirSync(options.registryPath, { recursive: true });
   const varsFile = writeVarsFile(options.root, options.port, options.vars);
   const args = [
     "dev",
@@ -79,14 +102,7 @@ export function startWranglerDev(options: WranglerDevOptions): WranglerDev {
     cwd: options.root,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
-      PATH: pathWithLocalBin(options.root),
-      // Local development reports nothing to Cloudflare (usage metrics, crash reports); no banner.
-      WRANGLER_SEND_METRICS: "false",
-      WRANGLER_SEND_ERROR_REPORTS: "false",
-      WRANGLER_HIDE_BANNER: "true",
-    },
+    env: wranglerEnvironment(options.root, options.registryPath),
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error("could not start wrangler (spawn failed)");

@@ -1,5 +1,6 @@
 import { neon, neonConfig } from "@neondatabase/serverless";
 import { drizzle, type NeonHttpDatabase } from "drizzle-orm/neon-http";
+import { DEFAULT_DATABASE_TIMEOUT_MS } from "../env";
 import * as schema from "./schema";
 
 /**
@@ -15,8 +16,17 @@ import * as schema from "./schema";
 export interface DbTrace {
   requestId: string;
   roundTrips: number;
-  /** Set when the database could not be reached (network error or HTTP 5xx from the endpoint). */
+  /** Set when the database could not be reached (network error, HTTP 5xx from the endpoint, deadline passed). */
   unavailable: boolean;
+  /** Set when a round trip was abandoned at its deadline (`timeoutMs`). */
+  timedOut: boolean;
+  /**
+   * Deadline of each round trip in milliseconds (DATABASE_TIMEOUT_MS), headers and body together. Past it
+   * the fetch is aborted, so a frozen database costs a request at most this long per round trip and the
+   * request answers 503 SERVICE_UNAVAILABLE. A write abandoned this way may still commit; its idempotency
+   * record (services/writes.ts) makes the client's retry replay it instead of applying it twice.
+   */
+  timeoutMs: number;
   /** Local Neon endpoint URL; undefined in production (Neon's own endpoint). */
   endpoint: string | undefined;
 }
@@ -31,13 +41,32 @@ async function tracedFetch(url: string, init: TracedInit): Promise<Response> {
   trace.roundTrips += 1;
   const headers = new Headers(rest.headers);
   headers.set("X-Request-ID", trace.requestId);
+  const deadline = new AbortController();
+  const timer = setTimeout(() => {
+    trace.timedOut = true;
+    deadline.abort(new DatabaseTimeout(trace.timeoutMs));
+  }, trace.timeoutMs);
+  const signal = rest.signal ? AbortSignal.any([rest.signal, deadline.signal]) : deadline.signal;
   try {
-    const response = await fetch(trace.endpoint ?? url, { ...rest, headers });
+    const response = await fetch(trace.endpoint ?? url, { ...rest, headers, signal });
     if (response.status >= 500) trace.unavailable = true;
-    return response;
+    // Read the body within the deadline too (the driver would read it whole anyway), then stop the timer.
+    const body = await response.arrayBuffer();
+    const nullBody = response.status === 204 || response.status === 205 || response.status === 304;
+    return new Response(nullBody ? null : body, { status: response.status, statusText: response.statusText, headers: response.headers });
   } catch (error) {
     trace.unavailable = true;
     throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The reason a round trip was aborted at its deadline (the driver wraps it: "Error connecting to database"). */
+export class DatabaseTimeout extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`database round trip exceeded ${timeoutMs} ms`);
+    this.name = "DatabaseTimeout";
   }
 }
 
@@ -51,6 +80,6 @@ export function createDb(databaseUrl: string, trace: DbTrace): Database {
   return drizzle({ client, schema });
 }
 
-export function newDbTrace(requestId: string, endpoint: string | undefined): DbTrace {
-  return { requestId, roundTrips: 0, unavailable: false, endpoint };
+export function newDbTrace(requestId: string, endpoint: string | undefined, timeoutMs = DEFAULT_DATABASE_TIMEOUT_MS): DbTrace {
+  return { requestId, roundTrips: 0, unavailable: false, timedOut: false, timeoutMs, endpoint };
 }

@@ -5,7 +5,7 @@ export interface ApiErrorOptions {
   details?: unknown;
   /** Extra response headers, e.g. `Retry-After` for RATE_LIMITED / SERVICE_UNAVAILABLE. */
   headers?: Record<string, string>;
-  /** Only the alternate status a code declares in codes.ts (e.g. 413 for VALIDATION_ERROR). */
+  /** Only an alternate status the code declares in codes.ts (413 or 415 for VALIDATION_ERROR). */
   status?: number;
   cause?: unknown;
 }
@@ -22,8 +22,8 @@ export class ApiError extends Error {
 
   constructor(code: ErrorCode, options: ApiErrorOptions = {}) {
     super(options.message ?? errorCodes[code].message, { cause: options.cause });
-    const entry: { status: number; alternateStatus?: number } = errorCodes[code];
-    if (options.status !== undefined && options.status !== entry.alternateStatus) {
+    const entry: { status: number; alternateStatuses?: readonly number[] } = errorCodes[code];
+    if (options.status !== undefined && !(entry.alternateStatuses ?? []).includes(options.status)) {
       throw new Error(`status ${options.status} is not declared for ${code}`);
     }
     this.name = "ApiError";

@@ -4,8 +4,10 @@
  * this object, so the documentation cannot drift from what the API answers.
  */
 export const errorCodes = {
-  // 413 is the one alternate status in the table: a body over the size limit (foundation issue, item 4).
-  VALIDATION_ERROR: { status: 400, message: "The request is invalid.", alternateStatus: 413 },
+  // The only alternate statuses in the table: 413 for a body over the size limit (foundation issue, item 4) on
+  // every operation the limit applies to (all but GET), 415 for a JSON-body operation called with another
+  // (or no) Content-Type. Both keep this code, so clients branch on `code` as everywhere else.
+  VALIDATION_ERROR: { status: 400, message: "The request is invalid.", alternateStatuses: [413, 415] },
   IDEMPOTENCY_KEY_REQUIRED: { status: 400, message: "This request needs an Idempotency-Key header." },
   INVALID_SIGNATURE: { status: 400, message: "The webhook signature is missing or wrong." },
   UNAUTHORIZED: { status: 401, message: "Authentication is required." },
@@ -41,7 +43,7 @@ export const errorCodes = {
   TRANSCRIPTION_FAILED: { status: 502, message: "The transcription service failed." },
   AI_SERVICE_UNAVAILABLE: { status: 503, message: "The AI service is unavailable." },
   SERVICE_UNAVAILABLE: { status: 503, message: "The service is temporarily unavailable." },
-} as const satisfies Record<string, { status: number; message: string; alternateStatus?: number }>;
+} as const satisfies Record<string, { status: number; message: string; alternateStatuses?: readonly number[] }>;
 
 export type ErrorCode = keyof typeof errorCodes;
 export type ErrorStatus = (typeof errorCodes)[ErrorCode]["status"];

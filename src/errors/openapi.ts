@@ -21,16 +21,21 @@ const errorBody = (codes: readonly [ErrorCode, ...ErrorCode[]]) =>
       },
     });
 
+const ALTERNATE_DESCRIPTIONS: Record<number, string> = {
+  413: "VALIDATION_ERROR: the body is larger than 1 MB.",
+  415: "VALIDATION_ERROR: the body is not `application/json` (wrong or missing Content-Type).",
+};
+
 /**
  * OpenAPI responses for exactly the given error codes, grouped by HTTP status – generated from the same
  * table the runtime uses (codes.ts), so the document lists what the operation can really answer.
  */
-export function errorResponses(codes: readonly ErrorCode[], options: { withBody?: boolean } = {}) {
+export function errorResponses(codes: readonly ErrorCode[], options: { alternates?: readonly number[] } = {}) {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of new Set(codes)) {
-    const entry: { status: number; alternateStatus?: number } = errorCodes[code];
-    // The alternate 413 (body over 1 MB) only exists for operations that take a body.
-    const alternates = entry.alternateStatus !== undefined && options.withBody ? [entry.alternateStatus] : [];
+    const entry: { status: number; alternateStatuses?: readonly number[] } = errorCodes[code];
+    // Alternates exist only where they can happen (define-route.ts: 413 where the body limit applies, 415 for JSON bodies).
+    const alternates = (entry.alternateStatuses ?? []).filter((status) => options.alternates?.includes(status));
     for (const status of [entry.status, ...alternates]) {
       byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
     }
@@ -40,7 +45,7 @@ export function errorResponses(codes: readonly ErrorCode[], options: { withBody?
     const [first, ...rest] = list;
     if (first === undefined) continue;
     const description =
-      status === 413 ? "VALIDATION_ERROR: the body is larger than 1 MB." : list.map((code) => `${code}: ${errorCodes[code].message}`).join(" ");
+      ALTERNATE_DESCRIPTIONS[status] ?? list.map((code) => `${code}: ${errorCodes[code].message}`).join(" ");
     responses[status] = { description, content: { "application/json": { schema: errorBody([first, ...rest]) } } };
   }
   return responses;

@@ -46,12 +46,15 @@ export class AccessTokenRejected extends Error {
   }
 }
 
+/** How far `iat` may be ahead of the verifying clock (hardening item 6). */
+export const ACCESS_TOKEN_CLOCK_SKEW_SECONDS = 60;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Verifies signature (RS256 only, by `kid` among our current and previous keys), `iss`, `aud`, `exp`
- * against the request's clock, and the shape of our own claims. `alg: none`, HS256 signed with our public
- * key as the secret, a foreign or missing `kid` – all fail before any claim is trusted.
+ * against the request's clock, `iat` at most ACCESS_TOKEN_CLOCK_SKEW_SECONDS ahead of it, and the shape of
+ * our own claims. `alg: none`, HS256 signed with our public key as the secret, a foreign or missing `kid` – all fail before any claim is trusted.
  */
 export async function verifyAccessToken(config: AccessTokenConfig, token: string, now: Date): Promise<AccessClaims> {
   const keys = await loadSigningKeys(config);
@@ -72,6 +75,11 @@ export async function verifyAccessToken(config: AccessTokenConfig, token: string
       currentDate: now,
       requiredClaims: ["sub", "sid", "tier", "iat", "exp", "jti"],
     });
+    // We issue these tokens ourselves, so an `iat` ahead of the request's clock by more than a small skew
+    // (clocks of two machines) is not ours or was minted with a wrong clock: refuse it.
+    if (typeof payload.iat !== "number" || payload.iat > Math.floor(now.getTime() / 1000) + ACCESS_TOKEN_CLOCK_SKEW_SECONDS) {
+      throw new AccessTokenRejected("invalid", "iat in the future");
+    }
     const { sub, sid, tier } = payload;
     if (typeof sub !== "string" || !UUID.test(sub) || typeof sid !== "string" || !UUID.test(sid)) {
       throw new AccessTokenRejected("invalid", "bad subject or session claim");

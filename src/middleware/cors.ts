@@ -19,6 +19,9 @@ const EXPOSED_HEADERS = [
   "Deprecation",
   "Sunset",
   "Link",
+  // GET /tasks/{id} sends the version as ETag (for If-Match); every 401 a challenge.
+  "ETag",
+  "WWW-Authenticate",
 ];
 
 /**

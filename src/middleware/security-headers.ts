@@ -39,3 +39,17 @@ export const DOCS_PATH = "/docs";
 export const securityHeaders = createMiddleware<AppEnv>((c, next) =>
   c.req.path === DOCS_PATH || c.req.path.startsWith(`${DOCS_PATH}/`) ? forDocs(c, next) : forApi(c, next),
 );
+
+/**
+ * `Cache-Control: no-store` on every response under `prefix` (/api/v1) that did not set its own: they are
+ * per user or per moment (hardening item 8), and shared caches must not keep them. Responses outside it
+ * (/docs, /openapi.json, the JWKS) keep their own caching.
+ */
+export function noStore(prefix: string) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    await next();
+    if ((c.req.path === prefix || c.req.path.startsWith(`${prefix}/`)) && !c.res.headers.has("Cache-Control")) {
+      c.res.headers.set("Cache-Control", "no-store");
+    }
+  });
+}

@@ -8,7 +8,7 @@ import { createLogger } from "../lib/logger";
 export const servicesContext = createMiddleware<AppEnv>(async (c, next) => {
   const config = c.get("config");
   const requestId = c.get("requestId");
-  const trace = newDbTrace(requestId, config.NEON_FETCH_ENDPOINT);
+  const trace = newDbTrace(requestId, config.NEON_FETCH_ENDPOINT, config.DATABASE_TIMEOUT_MS);
   c.set("services", {
     db: createDb(config.DATABASE_URL, trace),
     trace,

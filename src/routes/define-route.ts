@@ -2,6 +2,7 @@ import { createRoute, z, type RouteConfig } from "@hono/zod-openapi";
 import type { ErrorCode } from "../errors/codes";
 import { errorResponses } from "../errors/openapi";
 import { defaultFlags, registerRouteFlags, type RouteFlags } from "../middleware/route-flags";
+import { bodyLimitApplies } from "../middleware/body-limit";
 
 interface RouteExtras {
   /** Error codes this operation itself can answer (beyond the ones its features imply, added below). */
@@ -22,9 +23,12 @@ interface RouteExtras {
 /**
  * createRoute plus the operation's flags, which the middleware reads (middleware/route-flags.ts: access
  * token, rate-limit budget, idempotency), plus the error responses the operation can really return, derived
- * from what it declares: any request schema → VALIDATION_ERROR (and 413 when it has a body), database access
- * → SERVICE_UNAVAILABLE, always INTERNAL_ERROR, the flags' own errors. One declaration, so the OpenAPI
- * document and the runtime cannot disagree.
+ * from what it declares: any request schema → VALIDATION_ERROR, database access → SERVICE_UNAVAILABLE,
+ * always INTERNAL_ERROR, the flags' own errors (RATE_LIMITED, IDEMPOTENCY_*, UNAUTHORIZED/TOKEN_EXPIRED).
+ * 413 VALIDATION_ERROR on every operation but GET: the body limit (middleware/body-limit.ts) applies to any
+ * request that may carry a body, whether or not the operation takes one (middleware such as idempotency
+ * reads it). 415 VALIDATION_ERROR where a JSON body is declared (wrong or missing Content-Type). One
+ * declaration, so the OpenAPI document and the runtime cannot disagree.
  */
 export function defineRoute<const R extends RouteConfig>(input: R & RouteExtras) {
   const { errors = [], database = true, access = "user", idempotent, rateLimit, ...rest } = input;
@@ -36,15 +40,17 @@ export function defineRoute<const R extends RouteConfig>(input: R & RouteExtras)
   const request = route.request;
   const hasBody = request?.body !== undefined;
   const validates = hasBody || request?.params !== undefined || request?.query !== undefined || request?.headers !== undefined;
+  const limitsBody = bodyLimitApplies(route.method);
+  const alternates = [...(limitsBody ? [413] : []), ...(hasBody ? [415] : [])];
   const codes = new Set<ErrorCode>([...errors, "INTERNAL_ERROR"]);
   const add = (...more: ErrorCode[]) => more.forEach((code) => codes.add(code));
-  if (validates) add("VALIDATION_ERROR");
+  if (validates || limitsBody) add("VALIDATION_ERROR");
   if (database) add("SERVICE_UNAVAILABLE");
   if (auth) add("UNAUTHORIZED", "TOKEN_EXPIRED");
   if (flags.rateLimit !== "none") add("RATE_LIMITED");
   if (flags.idempotent) add("IDEMPOTENCY_KEY_REQUIRED", "IDEMPOTENCY_KEY_REUSED", "IDEMPOTENCY_IN_PROGRESS");
   // Error responses are only ever thrown (never returned by a handler), so the handler-facing type keeps R's.
-  const responses = { ...route.responses, ...errorResponses([...codes], { withBody: hasBody }) } as R["responses"];
+  const responses = { ...route.responses, ...errorResponses([...codes], { alternates }) } as R["responses"];
   return createRoute({ ...route, responses, ...(auth ? { security: [{ bearerAuth: [] }] } : {}) });
 }
 

@@ -23,7 +23,7 @@ export function systemContext(
   if (!result.ok) {
     throw new Error(`invalid configuration: ${result.problems.map((p) => `${p.variable} (${p.message})`).join(", ")}`);
   }
-  const trace = newDbTrace(label, result.config.NEON_FETCH_ENDPOINT);
+  const trace = newDbTrace(label, result.config.NEON_FETCH_ENDPOINT, result.config.DATABASE_TIMEOUT_MS);
   return {
     db: createDb(result.config.DATABASE_URL, trace),
     trace,

@@ -40,8 +40,8 @@ describe("OpenAPI document (SPEC §13)", () => {
         if (Number(status) < 400) continue;
         const schema = response.content?.["application/json"]?.schema as { properties: { error: { properties: { code: { enum: string[] } } } } };
         for (const code of schema.properties.error.properties.code.enum) {
-          const entry: { status: number; alternateStatus?: number } = errorCodes[code as keyof typeof errorCodes];
-          expect([entry.status, entry.alternateStatus]).toContain(Number(status));
+          const entry: { status: number; alternateStatuses?: readonly number[] } = errorCodes[code as keyof typeof errorCodes];
+          expect([entry.status, ...(entry.alternateStatuses ?? [])]).toContain(Number(status));
         }
       }
     }

@@ -72,10 +72,19 @@ export async function verifyGoogleIdToken(config: GoogleConfig, idToken: string,
   const { sub, email, name, picture } = payload;
   if (typeof sub !== "string" || sub === "" || sub.length > 255) throw new GoogleTokenRejected("bad sub");
   if (typeof email !== "string" || !email.includes("@")) throw new GoogleTokenRejected("bad email");
+  // Every claim we store must be text PostgreSQL can hold (no NUL, well-formed Unicode); Google never sends
+  // such values, so a token that has them is refused whole rather than trimmed (hardening item 5).
+  for (const [claim, value] of [["sub", sub], ["email", email], ["name", name], ["picture", picture]] as const) {
+    if (typeof value === "string" && !isStorableText(value)) throw new GoogleTokenRejected(`unstorable ${claim}`);
+  }
   return {
     sub,
     email,
     name: typeof name === "string" ? name : undefined,
     picture: typeof picture === "string" ? picture : undefined,
   };
+}
+
+function isStorableText(value: string): boolean {
+  return !value.includes("\u0000") && value.isWellFormed();
 }

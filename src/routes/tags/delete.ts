@@ -3,14 +3,12 @@ import { TAG_NAME_MAX } from "../../db/schema/tags";
 import { deleteTag } from "../../services/tags/delete";
 import { defineRoute } from "../define-route";
 import type { AppRouter } from "../router";
-import { AUTHED_ERRORS } from "../tasks/schemas";
+import { AUTHED_ERRORS, storableText } from "../tasks/schemas";
 
 const params = z.object({
-  name: z
-    .string()
-    .min(1)
-    .max(TAG_NAME_MAX * 4)
-    .openapi({ param: { name: "name", in: "path" }, description: "The tag (URL-encoded; matched after trimming and lowercasing).", example: "work" }),
+  // No NUL (PostgreSQL text cannot hold it: a 500 otherwise); refused here, before any service runs.
+  name: storableText(z.string().min(1).max(TAG_NAME_MAX * 4))
+    .openapi({ param: { name: "name", in: "path" }, description: "The tag (URL-encoded; matched after trimming and lowercasing). No NUL characters.", example: "work" }),
 });
 
 const route = defineRoute({

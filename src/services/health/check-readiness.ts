@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import journal from "../../../migrations/meta/_journal.json";
+import { isTransientDatabaseError } from "../../db/errors";
 import type { ServiceContext } from "../context";
 
 export type CheckState = "ok" | "unreachable" | "behind" | "ahead";
@@ -9,6 +10,12 @@ export interface Readiness {
   checks: { database: CheckState; migrations: CheckState | "unknown" };
   migrations: { expected: string | null; applied: string | null };
 }
+
+/**
+ * Readiness has its own short deadline (capped by DATABASE_TIMEOUT_MS): a load balancer or orchestrator
+ * probing a frozen database wants "not ready" within a couple of seconds, not after the full deadline.
+ */
+export const READINESS_TIMEOUT_MS = 2_000;
 
 // The newest migration this build knows; drizzle's migrator records each applied one by its journal `when`.
 const newest = journal.entries.at(-1);
@@ -21,6 +28,7 @@ const expectedWhen = newest?.when ?? 0;
  */
 export async function checkReadiness({ ctx }: { ctx: ServiceContext }): Promise<Readiness> {
   let appliedWhen: number | null;
+  ctx.trace.timeoutMs = Math.min(ctx.trace.timeoutMs, READINESS_TIMEOUT_MS);
   try {
     const rows = await ctx.db.execute<{ created_at: string | null }>(
       sql`select max(created_at)::text as created_at from drizzle.__drizzle_migrations`,
@@ -28,8 +36,10 @@ export async function checkReadiness({ ctx }: { ctx: ServiceContext }): Promise<
     const value = rows.rows[0]?.created_at ?? null;
     appliedWhen = value === null ? null : Number(value);
   } catch (error) {
-    if (!ctx.trace.unavailable && !isMissingMigrationsTable(error)) throw error;
-    if (ctx.trace.unavailable) {
+    // Unreachable, past the deadline, or a transient error (db/errors.ts): not ready, retry later.
+    const unreachable = ctx.trace.unavailable || isTransientDatabaseError(error);
+    if (!unreachable && !isMissingMigrationsTable(error)) throw error;
+    if (unreachable) {
       return { ready: false, checks: { database: "unreachable", migrations: "unknown" }, migrations: describe(null) };
     }
     appliedWhen = null;

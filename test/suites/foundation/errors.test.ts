@@ -82,7 +82,7 @@ describe("Sentry reporting through the real Worker entry", () => {
     // whose Sentry wrapper owns the client and flushes it with waitUntil.
     const { injectFault } = await import("../../support/neon-control");
     const requestId = newRequestId("sentry");
-    await injectFault({ mode: "error", request_id: requestId, code: "XX000", message: "corrupted", times: 1 });
+    await injectFault({ mode: "error", request_id: requestId, code: "XX001", message: "corrupted", times: 1 });
     vi.spyOn(console, "error").mockImplementation(() => undefined);
     const response = await call("/api/v1/health/ready", { requestId });
     expect(response.status).toBe(500);

@@ -41,9 +41,9 @@ describe("health (SPEC §13)", () => {
     expect(up.status).toBe(200);
   });
 
-  it("a database error (not an outage) is a 500, not a false 'unreachable'", async () => {
+  it("a non-transient database error (XX001, not an outage) is a 500, not a false 'unreachable'", async () => {
     const requestId = newRequestId("ready-error");
-    await injectFault({ mode: "error", request_id: requestId, code: "XX000", message: "boom", times: 1 });
+    await injectFault({ mode: "error", request_id: requestId, code: "XX001", message: "boom", times: 1 });
     const response = await call("/api/v1/health/ready", { requestId });
     expect(response.status).toBe(500);
     const body = (await response.json()) as { error: { code: string; message: string } };
