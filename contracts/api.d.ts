@@ -852,9 +852,9 @@ export interface paths {
         patch: {
             parameters: {
                 query?: never;
-                header?: {
-                    /** @description Required (SPEC §1.6): 1–255 printable characters; a retry with the same key replays the first answer. */
-                    "idempotency-key"?: string;
+                header: {
+                    /** @description Required (SPEC §1.6): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    "idempotency-key": string;
                     /** @description The version you read, e.g. `"3"` (alternative to the body field). */
                     "if-match"?: string;
                 };
@@ -1399,9 +1399,9 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: {
-                    /** @description Required (SPEC §1.6): 1–255 printable characters; a retry with the same key replays the first answer. */
-                    "idempotency-key"?: string;
+                header: {
+                    /** @description Required (SPEC §1.6): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    "idempotency-key": string;
                 };
                 path?: never;
                 cookie?: never;
@@ -1993,9 +1993,9 @@ export interface paths {
         patch: {
             parameters: {
                 query?: never;
-                header?: {
-                    /** @description Required (SPEC §1.6): 1–255 printable characters; a retry with the same key replays the first answer. */
-                    "idempotency-key"?: string;
+                header: {
+                    /** @description Required (SPEC §1.6): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    "idempotency-key": string;
                     /** @description The version you read, e.g. `"3"` (alternative to the body field `version`). */
                     "if-match"?: string;
                 };
@@ -2249,9 +2249,9 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: {
-                    /** @description Required (SPEC §1.6): 1–255 printable characters; a retry with the same key replays the first answer. */
-                    "idempotency-key"?: string;
+                header: {
+                    /** @description Required (SPEC §1.6): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    "idempotency-key": string;
                     /** @description The version you read, e.g. `"3"` (alternative to the body field `version`). */
                     "if-match"?: string;
                 };
@@ -2509,9 +2509,9 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: {
-                    /** @description Required (SPEC §1.6): 1–255 printable characters; a retry with the same key replays the first answer. */
-                    "idempotency-key"?: string;
+                header: {
+                    /** @description Required (SPEC §1.6): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    "idempotency-key": string;
                     /** @description The version you read, e.g. `"3"` (alternative to the body field `version`). */
                     "if-match"?: string;
                 };
@@ -2769,9 +2769,9 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: {
-                    /** @description Required (SPEC §1.6): 1–255 printable characters; a retry with the same key replays the first answer. */
-                    "idempotency-key"?: string;
+                header: {
+                    /** @description Required (SPEC §1.6): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    "idempotency-key": string;
                     /** @description The version you read, e.g. `"3"` (alternative to the body field `version`). */
                     "if-match"?: string;
                 };
@@ -3218,9 +3218,9 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: {
-                    /** @description Required (SPEC §1.6): 1–255 printable characters; a retry with the same key replays the first answer. */
-                    "idempotency-key"?: string;
+                header: {
+                    /** @description Required (SPEC §1.6): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    "idempotency-key": string;
                 };
                 path: {
                     /** @description The task id. */
@@ -3668,9 +3668,9 @@ export interface paths {
         patch: {
             parameters: {
                 query?: never;
-                header?: {
-                    /** @description Required (SPEC §1.6): 1–255 printable characters; a retry with the same key replays the first answer. */
-                    "idempotency-key"?: string;
+                header: {
+                    /** @description Required (SPEC §1.6): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    "idempotency-key": string;
                     /** @description The version you read, e.g. `"3"` (alternative to the body field `version`). */
                     "if-match"?: string;
                 };
@@ -4602,9 +4602,9 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: {
-                    /** @description Required (SPEC §1.6): 1–255 printable characters; a retry with the same key replays the first answer. */
-                    "idempotency-key"?: string;
+                header: {
+                    /** @description Required (SPEC §1.6): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    "idempotency-key": string;
                 };
                 path: {
                     /** @description From `GET /recovery` or the delete response. */
@@ -5529,7 +5529,8 @@ export interface components {
             task: components["schemas"]["Task"];
             /** @description Achievements unlocked by this request (SPEC §9). */
             unlocked_achievements: components["schemas"]["UnlockedAchievement"][];
-            next_instance: components["schemas"]["Task"] & (Record<string, never> | null);
+            /** @description The next instance of a recurring task, when this completion generated it (SPEC §5). */
+            next_instance: components["schemas"]["Task"] | null;
         };
         UnlockedAchievement: {
             id: string;

@@ -4,6 +4,7 @@ import { updateMe } from "../../services/users/update-me";
 import type { AppRouter } from "../router";
 import { sendStored } from "../send-stored";
 import { dataEnvelope, defineRoute } from "../define-route";
+import { idempotencyKeyHeader } from "../tasks/schemas";
 import { timezoneSchema, userSchema, WRITE_ERRORS } from "./schemas";
 
 const body = z
@@ -30,10 +31,7 @@ const route = defineRoute({
   errors: ["VERSION_CONFLICT", ...WRITE_ERRORS],
   request: {
     headers: z.object({
-      "idempotency-key": z
-        .string()
-        .optional()
-        .openapi({ description: "Required (SPEC §1.6): 1–255 printable characters; a retry with the same key replays the first answer.", example: "3f6c-rename" }),
+      "idempotency-key": idempotencyKeyHeader("3f6c-rename"),
       "if-match": z
         .string()
         .optional()
