@@ -864,7 +864,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description 1–100 characters; not nullable. */
+                        /** @description 1–100 characters (trimmed); not nullable. */
                         name?: string;
                         /**
                          * @description IANA time zone, e.g. America/New_York.

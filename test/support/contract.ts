@@ -12,7 +12,7 @@ import type { ContractObservation, ContractVerdict } from "./contract-observatio
 export async function checkContract(request: Request, response: Response, options: { invalid?: boolean } = {}): Promise<void> {
   const observation: ContractObservation = {
     mode: options.invalid === true ? "response-only" : "full",
-    test: expect.getState().currentTestName ?? "(outside a test)",
+    test: testName(),
     request: { method: request.method, url: request.url, headers: Object.fromEntries(request.headers), body: await request.text() },
     response: { status: response.status, headers: Object.fromEntries(response.headers), body: response.status === 101 ? "" : await response.clone().text() },
   };
@@ -28,4 +28,10 @@ export async function checkContract(request: Request, response: Response, option
       `OpenAPI contract violation (${verdict.operation ?? `${request.method} ${new URL(request.url).pathname}`}):\n  ${verdict.violations.join("\n  ")}`,
     );
   }
+}
+
+function testName(): string {
+  const { currentTestName, testPath } = expect.getState();
+  const file = testPath?.split("/").slice(-2).join("/") ?? "?";
+  return `${file} > ${currentTestName ?? "(outside a test)"}`;
 }

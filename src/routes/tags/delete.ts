@@ -10,7 +10,8 @@ const params = z.object({
     .string()
     .min(1)
     .max(TAG_NAME_MAX * 4)
-    .openapi({ param: { name: "name", in: "path" }, description: "The tag (URL-encoded; matched after trimming and lowercasing).", example: "work" }),
+    // Runtime takes padding (the service trims, then checks 1–TAG_NAME_MAX); the document states the tag's own limits.
+    .openapi({ param: { name: "name", in: "path" }, maxLength: TAG_NAME_MAX, pattern: "\\S", description: "The tag (URL-encoded; matched after trimming and lowercasing).", example: "work" }),
 });
 
 const route = defineRoute({

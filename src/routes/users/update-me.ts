@@ -9,14 +9,15 @@ import { timezoneSchema, userSchema, WRITE_ERRORS } from "./schemas";
 
 const body = z
   .strictObject({
-    name: z.string().trim().min(1).max(100).optional().openapi({ description: "1–100 characters; not nullable." }),
+    // The document states the trimmed rule as far as JSON Schema can: not blank (`\S`), https only.
+    name: z.string().trim().min(1).max(100).optional().openapi({ pattern: "\\S", description: "1–100 characters (trimmed); not nullable." }),
     timezone: timezoneSchema.optional(),
     avatar_url: z
       .url({ protocol: /^https$/, message: "Must be an https URL." })
       .max(2048)
       .nullable()
       .optional()
-      .openapi({ description: "https URL; null removes the avatar." }),
+      .openapi({ pattern: "^[Hh][Tt][Tt][Pp][Ss]://", description: "https URL; null removes the avatar." }),
     version: z.number().int().min(1).optional().openapi({ description: "The version you read (or send If-Match)." }),
   })
   .openapi({ example: { name: "Ada L.", timezone: "Europe/Paris", avatar_url: null, version: 3 } });
