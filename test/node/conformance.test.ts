@@ -136,6 +136,12 @@ describe("the conformance layer", () => {
     expect(observe("GET", "/api/v1/nothing-here", {}, { status: 404, body: {} }, "response-only")).toEqual([]);
   });
 
+  it("fails a 429 without Retry-After (documented as required on every rate-limited operation)", () => {
+    const limited = JSON.stringify({ error: { code: "RATE_LIMITED", message: "Too many requests.", request_id: "r4" } });
+    expect(observe("GET", "/api/v1/tags", { headers: bearer }, { status: 429, body: limited }).join("\n")).toMatch(/required response header Retry-After is missing/);
+    expect(observe("GET", "/api/v1/tags", { headers: bearer }, { status: 429, headers: { "retry-after": "17" }, body: limited })).toEqual([]);
+  });
+
   it("lists every documented operation", () => {
     expect(validator.operations).toContain("POST /api/v1/tasks/{id}/complete");
     expect(validator.operations.length).toBe(Object.values(document.paths).flatMap((item) => Object.keys(item)).length);
