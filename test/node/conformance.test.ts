@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { TAG_NAME_MAX } from "../../src/db/schema/tags.ts";
+import { conformanceReport } from "../conformance/collector.ts";
 import { ContractValidator, type OpenApiDocument } from "../conformance/validator.ts";
 import type { ContractObservation } from "../support/contract-observation.ts";
 
@@ -145,5 +146,15 @@ describe("the conformance layer", () => {
   it("lists every documented operation", () => {
     expect(validator.operations).toContain("POST /api/v1/tasks/{id}/complete");
     expect(validator.operations.length).toBe(Object.values(document.paths).flatMap((item) => Object.keys(item)).length);
+  });
+
+  it("fails the run on a violation, and on an unexercised operation when the whole suite ran", () => {
+    const tally = { documented: ["GET /a", "GET /b"], exercised: new Map([["GET /a", 3]]), validated: 3, requestsValidated: 3, responseOnly: 0, outside: 0, violations: [] };
+    const full = conformanceReport(tally, { requireEveryOperation: true });
+    expect(full.ok).toBe(false);
+    expect(full.lines).toContain("  UNEXERCISED GET /b");
+    expect(conformanceReport(tally, { requireEveryOperation: false }).ok).toBe(true);
+    const violated = { ...tally, exercised: new Map([["GET /a", 1], ["GET /b", 1]]), violations: [{ test: "t", operation: "GET /a", message: "response 418: …" }] };
+    expect(conformanceReport(violated, { requireEveryOperation: true }).ok).toBe(false);
   });
 });
