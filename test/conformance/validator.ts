@@ -1,5 +1,6 @@
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import type { ContractObservation, ContractVerdict } from "../support/contract-observation";
+import { coerce, errorCode, findMediaType, isSchema, lowerCaseKeys, nullableAsTypes, parseJson, safeDecode, type JsonSchema, type MediaTypes } from "./exchange-values";
 
 /**
  * Checks one request/response pair against the OpenAPI 3.1 document the way a validating client would
@@ -18,9 +19,6 @@ interface Parameter {
   required?: boolean;
   schema?: JsonSchema;
 }
-interface MediaTypes {
-  [mediaType: string]: { schema?: JsonSchema };
-}
 interface ResponseObject {
   content?: MediaTypes;
   headers?: Record<string, { required?: boolean; schema?: JsonSchema }>;
@@ -36,9 +34,8 @@ export interface OpenApiDocument {
   openapi: string;
   paths: Record<string, PathItem>;
   security?: Record<string, string[]>[];
-  components?: { schemas?: Record<string, JsonSchema> };
+  components?: { schemas?: Record<string, JsonSchema>; securitySchemes?: Record<string, { type: string; scheme?: string }> };
 }
-type JsonSchema = { [keyword: string]: unknown };
 
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const;
 const DOCUMENT_ID = "openapi.json";
@@ -65,23 +62,6 @@ interface Route {
 
 const pointerEscape = (segment: string) => segment.replace(/~/g, "~0").replace(/\//g, "~1");
 
-const isSchema = (value: unknown): value is JsonSchema => typeof value === "object" && value !== null && !Array.isArray(value);
-
-/** OpenAPI 3.0's `nullable: true` as a 3.1 type list, in case a generator still emits it. */
-function nullableAsTypes(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(nullableAsTypes);
-  if (!isSchema(node)) return node;
-  const out: JsonSchema = {};
-  for (const [key, value] of Object.entries(node)) out[key] = nullableAsTypes(value);
-  if (out.nullable === true) {
-    delete out.nullable;
-    if (typeof out.type === "string") out.type = [out.type, "null"];
-    else if (Array.isArray(out.type) && !out.type.includes("null")) out.type = [...out.type, "null"];
-    else if (out.type === undefined) return { anyOf: [out, { type: "null" }] };
-  }
-  return out;
-}
-
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -90,6 +70,9 @@ export class ContractValidator {
   private readonly ajv: Ajv2020;
   private readonly routes: Route[];
   private readonly compiled = new Map<string, ValidateFunction>();
+  /** Names of the document's HTTP bearer security schemes (`bearerAuth`). */
+  private readonly bearerSchemes: Set<string>;
+  private readonly defaultSecurity: Record<string, string[]>[];
 
   constructor(document: OpenApiDocument) {
     // ajv-formats is not a dependency; these are the formats the document uses (RFC 3339, RFC 4122, RFC 3986).
@@ -101,6 +84,12 @@ export class ContractValidator {
     const schema = nullableAsTypes(document);
     if (!isSchema(schema)) throw new Error("the OpenAPI document is not an object");
     this.ajv.addSchema(schema, DOCUMENT_ID);
+    this.bearerSchemes = new Set(
+      Object.entries(document.components?.securitySchemes ?? {})
+        .filter(([, scheme]) => scheme.type === "http" && scheme.scheme?.toLowerCase() === "bearer")
+        .map(([name]) => name),
+    );
+    this.defaultSecurity = document.security ?? [];
     this.routes = [];
     for (const [template, item] of Object.entries(document.paths)) {
       for (const method of METHODS) {
@@ -175,7 +164,7 @@ export class ContractValidator {
       }
       if (message !== null) errors.push(message);
     }
-    if (needsBearer(route.operation) && !/^bearer \S+/i.test(headers.authorization ?? "")) {
+    if (this.needsBearer(route.operation) && !/^bearer \S+/i.test(headers.authorization ?? "")) {
       errors.push("the operation requires `Authorization: Bearer <token>` (bearerAuth) and the request has none");
     }
     const body = route.operation.requestBody;
@@ -237,6 +226,12 @@ export class ContractValidator {
     return errors;
   }
 
+  /** Every alternative requirement names a bearer scheme (`{}` would allow anonymous calls). */
+  private needsBearer(operation: Operation): boolean {
+    const requirements = operation.security ?? this.defaultSecurity;
+    return requirements.length > 0 && requirements.every((requirement) => Object.keys(requirement).some((name) => this.bearerSchemes.has(name)));
+  }
+
   /** Validates `value` against the schema at `pointer` in the document; null when it matches. */
   private validate(pointer: string, value: unknown, what: string): string | null {
     let validate = this.compiled.get(pointer);
@@ -255,58 +250,3 @@ export class ContractValidator {
 
 const operationName = (route: Route) => `${route.method.toUpperCase()} ${route.template}`;
 
-function needsBearer(operation: Operation): boolean {
-  const requirements = operation.security ?? [];
-  // Any one requirement object satisfies; `{}` means anonymous is allowed.
-  return requirements.length > 0 && requirements.every((requirement) => "bearerAuth" in requirement);
-}
-
-function lowerCaseKeys(headers: Record<string, string>): Record<string, string | undefined> {
-  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
-}
-
-function findMediaType(content: MediaTypes, contentType: string | undefined): string | undefined {
-  const actual = (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
-  return Object.keys(content).find((candidate) => {
-    const expected = candidate.toLowerCase();
-    if (expected === "*/*") return true;
-    if (expected.endsWith("/*")) return actual.startsWith(expected.slice(0, -1));
-    return expected === actual;
-  });
-}
-
-function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
-  try {
-    return { ok: true, value: JSON.parse(text) as unknown };
-  } catch {
-    return { ok: false };
-  }
-}
-
-function errorCode(body: string): string | undefined {
-  const parsed = parseJson(body);
-  if (!parsed.ok || typeof parsed.value !== "object" || parsed.value === null || !("error" in parsed.value)) return undefined;
-  const error: unknown = parsed.value.error;
-  return typeof error === "object" && error !== null && "code" in error && typeof error.code === "string" ? error.code : undefined;
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
-
-/** Parameters and headers travel as strings; a validating client serialises typed values the usual way. */
-function coerce(value: unknown, schema: JsonSchema | undefined): unknown {
-  if (Array.isArray(value)) {
-    const items = schema?.items;
-    return value.map((item) => coerce(item, isSchema(items) ? items : undefined));
-  }
-  if (typeof value !== "string" || schema === undefined) return value;
-  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
-  if ((types.includes("integer") || types.includes("number")) && /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(value)) return Number(value);
-  if (types.includes("boolean") && (value === "true" || value === "false")) return value === "true";
-  return value;
-}
