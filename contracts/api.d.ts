@@ -295,6 +295,12 @@ export interface paths {
                 /** @description RATE_LIMITED: Too many requests. */
                 429: {
                     headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -505,6 +511,12 @@ export interface paths {
                 /** @description RATE_LIMITED: Too many requests. */
                 429: {
                     headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -710,6 +722,12 @@ export interface paths {
                 /** @description RATE_LIMITED: Too many requests. */
                 429: {
                     headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -841,6 +859,12 @@ export interface paths {
                 /** @description RATE_LIMITED: Too many requests. */
                 429: {
                     headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -921,9 +945,9 @@ export interface paths {
         patch: {
             parameters: {
                 query?: never;
-                header?: {
-                    /** @description Required (SPEC §1.6): 1–255 printable characters; a retry with the same key replays the first answer. */
-                    "idempotency-key"?: string;
+                header: {
+                    /** @description Required (SPEC §1.6): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    "idempotency-key": string;
                     /** @description The version you read, e.g. `"3"` (alternative to the body field). */
                     "if-match"?: string;
                 };
@@ -933,7 +957,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description 1–100 characters; not nullable. */
+                        /** @description 1–100 characters (trimmed); not nullable. */
                         name?: string;
                         /**
                          * @description IANA time zone, e.g. America/New_York.
@@ -1103,6 +1127,12 @@ export interface paths {
                 /** @description RATE_LIMITED: Too many requests. */
                 429: {
                     headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1230,6 +1260,12 @@ export interface paths {
                 /** @description RATE_LIMITED: Too many requests. */
                 429: {
                     headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1415,6 +1451,12 @@ export interface paths {
                 /** @description RATE_LIMITED: Too many requests. */
                 429: {
                     headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1491,9 +1533,9 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: {
-                    /** @description Required (SPEC §1.6): 1–255 printable characters; a retry with the same key replays the first answer. */
-                    "idempotency-key"?: string;
+                header: {
+                    /** @description Required (SPEC §1.6): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    "idempotency-key": string;
                 };
                 path?: never;
                 cookie?: never;
@@ -1656,6 +1698,12 @@ export interface paths {
                 /** @description RATE_LIMITED: Too many requests. */
                 429: {
                     headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -1838,6 +1886,12 @@ export interface paths {
                 /** @description RATE_LIMITED: Too many requests. */
                 429: {
                     headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2056,6 +2110,12 @@ export interface paths {
                 /** @description RATE_LIMITED: Too many requests. */
                 429: {
                     headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2133,9 +2193,9 @@ export interface paths {
         patch: {
             parameters: {
                 query?: never;
-                header?: {
-                    /** @description Required (SPEC §1.6): 1–255 printable characters; a retry with the same key replays the first answer. */
-                    "idempotency-key"?: string;
+                header: {
+                    /** @description Required (SPEC §1.6): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    "idempotency-key": string;
                     /** @description The version you read, e.g. `"3"` (alternative to the body field `version`). */
                     "if-match"?: string;
                 };
@@ -2326,6 +2386,12 @@ export interface paths {
                 /** @description RATE_LIMITED: Too many requests. */
                 429: {
                     headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2412,9 +2478,9 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: {
-                    /** @description Required (SPEC §1.6): 1–255 printable characters; a retry with the same key replays the first answer. */
-                    "idempotency-key"?: string;
+                header: {
+                    /** @description Required (SPEC §1.6): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    "idempotency-key": string;
                     /** @description The version you read, e.g. `"3"` (alternative to the body field `version`). */
                     "if-match"?: string;
                 };
@@ -2605,6 +2671,12 @@ export interface paths {
                 /** @description RATE_LIMITED: Too many requests. */
                 429: {
                     headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2695,9 +2767,9 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: {
-                    /** @description Required (SPEC §1.6): 1–255 printable characters; a retry with the same key replays the first answer. */
-                    "idempotency-key"?: string;
+                header: {
+                    /** @description Required (SPEC §1.6): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    "idempotency-key": string;
                     /** @description The version you read, e.g. `"3"` (alternative to the body field `version`). */
                     "if-match"?: string;
                 };
@@ -2888,6 +2960,12 @@ export interface paths {
                 /** @description RATE_LIMITED: Too many requests. */
                 429: {
                     headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -2978,9 +3056,9 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: {
-                    /** @description Required (SPEC §1.6): 1–255 printable characters; a retry with the same key replays the first answer. */
-                    "idempotency-key"?: string;
+                header: {
+                    /** @description Required (SPEC §1.6): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    "idempotency-key": string;
                     /** @description The version you read, e.g. `"3"` (alternative to the body field `version`). */
                     "if-match"?: string;
                 };
@@ -3171,6 +3249,12 @@ export interface paths {
                 /** @description RATE_LIMITED: Too many requests. */
                 429: {
                     headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -3358,6 +3442,12 @@ export interface paths {
                 /** @description RATE_LIMITED: Too many requests. */
                 429: {
                     headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -3450,9 +3540,9 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: {
-                    /** @description Required (SPEC §1.6): 1–255 printable characters; a retry with the same key replays the first answer. */
-                    "idempotency-key"?: string;
+                header: {
+                    /** @description Required (SPEC §1.6): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    "idempotency-key": string;
                 };
                 path: {
                     /** @description The task id. */
@@ -3641,6 +3731,12 @@ export interface paths {
                 /** @description RATE_LIMITED: Too many requests. */
                 429: {
                     headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -3869,6 +3965,12 @@ export interface paths {
                 /** @description RATE_LIMITED: Too many requests. */
                 429: {
                     headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -3946,9 +4048,9 @@ export interface paths {
         patch: {
             parameters: {
                 query?: never;
-                header?: {
-                    /** @description Required (SPEC §1.6): 1–255 printable characters; a retry with the same key replays the first answer. */
-                    "idempotency-key"?: string;
+                header: {
+                    /** @description Required (SPEC §1.6): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    "idempotency-key": string;
                     /** @description The version you read, e.g. `"3"` (alternative to the body field `version`). */
                     "if-match"?: string;
                 };
@@ -4139,6 +4241,12 @@ export interface paths {
                 /** @description RATE_LIMITED: Too many requests. */
                 429: {
                     headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -4389,6 +4497,12 @@ export interface paths {
                 /** @description RATE_LIMITED: Too many requests. */
                 429: {
                     headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -4521,6 +4635,12 @@ export interface paths {
                 /** @description RATE_LIMITED: Too many requests. */
                 429: {
                     headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -4725,6 +4845,12 @@ export interface paths {
                 /** @description RATE_LIMITED: Too many requests. */
                 429: {
                     headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -4857,6 +4983,12 @@ export interface paths {
                 /** @description RATE_LIMITED: Too many requests. */
                 429: {
                     headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -4949,9 +5081,9 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: {
-                    /** @description Required (SPEC §1.6): 1–255 printable characters; a retry with the same key replays the first answer. */
-                    "idempotency-key"?: string;
+                header: {
+                    /** @description Required (SPEC §1.6): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    "idempotency-key": string;
                 };
                 path: {
                     /** @description From `GET /recovery` or the delete response. */
@@ -5136,6 +5268,12 @@ export interface paths {
                 /** @description RATE_LIMITED: Too many requests. */
                 429: {
                     headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -5301,6 +5439,12 @@ export interface paths {
                 /** @description RATE_LIMITED: Too many requests. */
                 429: {
                     headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -5899,7 +6043,8 @@ export interface components {
             task: components["schemas"]["Task"];
             /** @description Achievements unlocked by this request (SPEC §9). */
             unlocked_achievements: components["schemas"]["UnlockedAchievement"][];
-            next_instance: components["schemas"]["Task"] & (Record<string, never> | null);
+            /** @description The next instance of a recurring task, when this completion generated it (SPEC §5). */
+            next_instance: components["schemas"]["Task"] | null;
         };
         UnlockedAchievement: {
             id: string;

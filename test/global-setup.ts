@@ -5,11 +5,13 @@ import { startTempPostgres } from "../scripts/lib/postgres.ts";
 import { startSentrySink } from "./fakes/node/sentry-sink.ts";
 import { startGoogleIssuer } from "./fakes/node/google-issuer.ts";
 import { createTestSigningKeys } from "./fakes/node/signing-keys.ts";
+import { conformanceReport, startConformanceCollector } from "./conformance/collector.ts";
 
 /**
  * Runs in Node before the workerd test pool starts (ARCHITECTURE "npm test"): a throw-away real PostgreSQL,
  * migrated; the local Neon HTTP endpoint in front of it; and the fakes of external services. Their URLs reach
- * the Worker as bindings (vitest.config.ts) and the tests through `inject`.
+ * the Worker as bindings (vitest.config.ts) and the tests through `inject`. The conformance collector checks
+ * every request the tests send through the Worker against contracts/openapi.json; its report ends the run.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const postgres = await startTempPostgres({ database: "perpetua_test" });
@@ -18,6 +20,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const sentry = await startSentrySink();
   const google = await startGoogleIssuer();
   const jwt = await createTestSigningKeys();
+  const conformance = await startConformanceCollector(new URL("../contracts/openapi.json", import.meta.url));
 
   project.provide("databaseUrl", postgres.url);
   project.provide("neonEndpoint", neon.url);
@@ -31,11 +34,33 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("jwtPreviousPrivateKey", jwt.previous.privateKeyPem);
   project.provide("jwtPreviousKeyId", jwt.previous.kid);
   project.provide("jwtPreviousPublicKeys", jwt.previousJwks);
+  project.provide("conformanceCollector", conformance.origin);
 
   return async () => {
+    await conformance.close();
+    const report = conformanceReport(conformance.tally, { requireEveryOperation: await ranEveryWorkersTest(project) });
+    console.log(`\n${report.lines.join("\n")}\n`);
     await sentry.close();
     await google.close();
     await neon.close();
     await postgres.stop();
+    if (!report.ok) {
+      process.exitCode = 1;
+      throw new Error("OpenAPI conformance failed: see the report above (violations, or documented operations no test exercises).");
+    }
   };
+}
+
+/**
+ * "Every documented operation is exercised" only means something when the whole workers project ran: no
+ * file filter, no test-name filter, nothing skipped. Single-file runs still get the report and the violations.
+ */
+async function ranEveryWorkersTest(project: TestProject): Promise<boolean> {
+  const { vitest } = project;
+  const specifications = (await vitest.globTestSpecifications()).filter((specification) => specification.project.name === "workers");
+  const ran = new Map(vitest.state.getTestModules().map((module) => [module.moduleId, module]));
+  return specifications.length > 0 && specifications.every((specification) => {
+    const module = ran.get(specification.moduleId);
+    return module !== undefined && [...module.children.allTests()].every((test) => test.result().state !== "skipped");
+  });
 }

@@ -17,5 +17,7 @@ declare module "vitest" {
     jwtPreviousPrivateKey: string;
     jwtPreviousKeyId: string;
     jwtPreviousPublicKeys: string;
+    /** Origin of the OpenAPI conformance collector (test/conformance/collector.ts); test/support/requests.ts reports to it. */
+    conformanceCollector: string;
   }
 }

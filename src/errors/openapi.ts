@@ -26,6 +26,13 @@ const ALTERNATE_DESCRIPTIONS: Record<number, string> = {
   415: "VALIDATION_ERROR: the body is not `application/json` (wrong or missing Content-Type).",
 };
 
+/** docs/conventions.md "Rate limits": a rate-limit refusal always says when to retry (src/middleware/rate-limit.ts). */
+const rateLimitedHeaders = z.object({
+  "Retry-After": z.string().openapi({ pattern: "^[0-9]+$", description: "Seconds until the oldest counted request leaves the window." }),
+  RateLimit: z.string().optional().openapi({ description: 'IETF draft structured field, e.g. `"general";r=0;t=17`.' }),
+  "RateLimit-Policy": z.string().optional().openapi({ description: 'IETF draft structured field, e.g. `"general";q=100;w=60`.' }),
+});
+
 /**
  * OpenAPI responses for exactly the given error codes, grouped by HTTP status – generated from the same
  * table the runtime uses (codes.ts), so the document lists what the operation can really answer.
@@ -40,13 +47,20 @@ export function errorResponses(codes: readonly ErrorCode[], options: { alternate
       byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
     }
   }
-  const responses: Record<number, { description: string; content: { "application/json": { schema: ReturnType<typeof errorBody> } } }> = {};
+  const responses: Record<
+    number,
+    { description: string; headers?: typeof rateLimitedHeaders; content: { "application/json": { schema: ReturnType<typeof errorBody> } } }
+  > = {};
   for (const [status, list] of [...byStatus.entries()].sort(([a], [b]) => a - b)) {
     const [first, ...rest] = list;
     if (first === undefined) continue;
     const description =
       ALTERNATE_DESCRIPTIONS[status] ?? list.map((code) => `${code}: ${errorCodes[code].message}`).join(" ");
-    responses[status] = { description, content: { "application/json": { schema: errorBody([first, ...rest]) } } };
+    responses[status] = {
+      description,
+      ...(status === 429 ? { headers: rateLimitedHeaders } : {}),
+      content: { "application/json": { schema: errorBody([first, ...rest]) } },
+    };
   }
   return responses;
 }

@@ -28,6 +28,8 @@ export interface RequestOptions {
   requestId?: string;
   /** Idempotency-Key for POST/PATCH; a fresh one by default, `null` to send none. */
   key?: string | null;
+  /** The request breaks the OpenAPI document on purpose: only the response is checked (see `call`). */
+  invalid?: boolean;
 }
 
 export interface TestClient {
@@ -45,7 +47,7 @@ export async function newClient(options: { tier?: "free" | "pro" } = {}): Promis
     request(method, path, request = {}) {
       const headers: Record<string, string> = authHeaders(signed.accessToken, request.headers);
       if ((method === "POST" || method === "PATCH") && request.key !== null) headers["Idempotency-Key"] = request.key ?? crypto.randomUUID();
-      return call(`/api/v1${path}`, { method, headers, body: request.body, requestId: request.requestId ?? newRequestId("tasks") });
+      return call(`/api/v1${path}`, { method, headers, body: request.body, requestId: request.requestId ?? newRequestId("tasks"), invalid: request.invalid });
     },
   };
 }
@@ -68,7 +70,7 @@ export async function clientAt(client: TestClient, at: string): Promise<TestClie
     request(method, path, request = {}) {
       const headers: Record<string, string> = authHeaders(token, { "X-Test-Now": at, ...request.headers });
       if ((method === "POST" || method === "PATCH") && request.key !== null) headers["Idempotency-Key"] = request.key ?? crypto.randomUUID();
-      return call(`/api/v1${path}`, { method, headers, body: request.body, requestId: request.requestId ?? newRequestId("tasks") });
+      return call(`/api/v1${path}`, { method, headers, body: request.body, requestId: request.requestId ?? newRequestId("tasks"), invalid: request.invalid });
     },
   };
 }

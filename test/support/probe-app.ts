@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { createApp } from "../../src/app";
 import { dataEnvelope, defineRoute } from "../../src/routes/define-route";
+import { checkContract } from "./contract";
 import { testEnv } from "./env";
 
 /**
@@ -41,12 +42,21 @@ export function createProbeApp() {
   return app;
 }
 
+/**
+ * Calls the probe app. Requests to the product's own operations are checked against contracts/openapi.json
+ * like `call(...)` (`invalid: true` when the request breaks the document on purpose); the probe operations
+ * under `/api/v1/__probe/` exist only in tests and are not in the document.
+ */
 export async function probe(
   app: ReturnType<typeof createProbeApp>,
   path: string,
-  init: RequestInit & { env?: Record<string, unknown> } = {},
+  init: RequestInit & { env?: Record<string, unknown>; invalid?: boolean } = {},
 ): Promise<Response> {
-  const { env: overrides, ...requestInit } = init;
+  const { env: overrides, invalid, ...requestInit } = init;
   const ctx = { waitUntil: () => undefined, passThroughOnException: () => undefined, props: {} } as unknown as ExecutionContext;
-  return app.fetch(new Request(`https://api.perpetua.test${path}`, requestInit), { ...testEnv, ...overrides }, ctx);
+  const request = new Request(`https://api.perpetua.test${path}`, requestInit);
+  const sent = request.clone();
+  const response = await app.fetch(request, { ...testEnv, ...overrides }, ctx);
+  if (!path.startsWith("/api/v1/__probe/")) await checkContract(sent, response, { invalid });
+  return response;
 }

@@ -1,4 +1,5 @@
 import { exports } from "cloudflare:workers";
+import { checkContract } from "./contract";
 
 /** A fresh, sane request id, so a test can find its own log line, round trips and injected faults. */
 export function newRequestId(label = "test"): string {
@@ -11,9 +12,17 @@ export interface CallOptions {
   body?: unknown;
   rawBody?: BodyInit;
   requestId?: string;
+  /**
+   * The request breaks the OpenAPI document on purpose (bad input, no credentials, an undocumented path…):
+   * the conformance layer then checks only the response. Without it request and response must both conform.
+   */
+  invalid?: boolean;
 }
 
-/** Calls the real Worker (its default export, through the whole middleware chain). */
+/**
+ * Calls the real Worker (its default export, through the whole middleware chain); request and response are
+ * checked against contracts/openapi.json (test/support/contract.ts) and a violation fails the test.
+ */
 export async function call(path: string, options: CallOptions = {}): Promise<Response> {
   const headers = new Headers(options.headers);
   if (options.requestId) headers.set("X-Request-ID", options.requestId);
@@ -22,5 +31,9 @@ export async function call(path: string, options: CallOptions = {}): Promise<Res
     headers.set("Content-Type", "application/json");
     body = JSON.stringify(options.body);
   }
-  return exports.default.fetch(new Request(`https://api.perpetua.test${path}`, { method: options.method ?? "GET", headers, body }));
+  const request = new Request(`https://api.perpetua.test${path}`, { method: options.method ?? "GET", headers, body });
+  const sent = request.clone();
+  const response = await exports.default.fetch(request);
+  await checkContract(sent, response, { invalid: options.invalid });
+  return response;
 }

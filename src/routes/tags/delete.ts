@@ -6,9 +6,15 @@ import type { AppRouter } from "../router";
 import { AUTHED_ERRORS, storableText } from "../tasks/schemas";
 
 const params = z.object({
-  // No NUL (PostgreSQL text cannot hold it: a 500 otherwise); refused here, before any service runs.
-  name: storableText(z.string().min(1).max(TAG_NAME_MAX * 4))
-    .openapi({ param: { name: "name", in: "path" }, description: "The tag (URL-encoded; matched after trimming and lowercasing). No NUL characters.", example: "work" }),
+  // No NUL (PostgreSQL text cannot hold it: a 500 otherwise); refused here, before any service runs. Runtime
+  // takes padding (the service trims, then checks 1–TAG_NAME_MAX); the document states the tag's own limits.
+  name: storableText(z.string().min(1).max(TAG_NAME_MAX * 4)).openapi({
+    param: { name: "name", in: "path" },
+    maxLength: TAG_NAME_MAX,
+    pattern: "\\S",
+    description: "The tag (URL-encoded; matched after trimming and lowercasing). No NUL characters.",
+    example: "work",
+  }),
 });
 
 const route = defineRoute({

@@ -17,7 +17,7 @@ const booleanFlag = (description: string) =>
     .openapi({ type: "boolean", description });
 
 export const cursorParam = z.string().max(2048).optional().openapi({ description: "Opaque cursor from the previous page's `next_cursor`." });
-export const limitParam = z.coerce.number().int().min(1).max(100).default(50).openapi({ type: "integer", description: "Page size, 1–100 (default 50)." });
+export const limitParam = z.coerce.number().int().min(1).max(100).default(50).openapi({ type: "integer", minimum: 1, maximum: 100, default: 50, description: "Page size, 1–100 (default 50)." });
 
 export const listTasksQuery = z.strictObject({
   completed: booleanFlag("Only completed (true) or open (false) tasks; both when omitted.").optional(),

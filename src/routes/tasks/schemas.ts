@@ -16,9 +16,25 @@ const uuidPath = (name: string, description: string) =>
 export const uuidParam = (description: string) => z.object({ id: uuidPath("id", description) });
 export const tombstoneParam = z.object({ tombstone_id: uuidPath("tombstone_id", "From `GET /recovery` or the delete response.") });
 
-export const idempotencyHeaders = z.object({
-  "idempotency-key": z.string().optional().openapi({ description: "Required (SPEC §1.6): 1–255 printable characters; a retry with the same key replays the first answer.", example: "5b7c1c2e-create-task" }),
-});
+/**
+ * SPEC §1.6: required on every POST/PATCH outside /auth – and documented so (`required: true`, its format).
+ * The zod schema stays lenient on purpose: the idempotency middleware answers a missing key with
+ * `400 IDEMPOTENCY_KEY_REQUIRED` (a malformed one with VALIDATION_ERROR), which route validation would
+ * otherwise pre-empt with a plain VALIDATION_ERROR.
+ */
+export const idempotencyKeyHeader = (example: string) =>
+  z
+    .string()
+    .optional()
+    .openapi({
+      param: { required: true },
+      minLength: 1,
+      maxLength: 255,
+      pattern: "^[\\x20-\\x7E]+$",
+      description: "Required (SPEC §1.6): 1–255 printable ASCII characters; a retry with the same key replays the first answer.",
+      example,
+    });
+export const idempotencyHeaders = z.object({ "idempotency-key": idempotencyKeyHeader("5b7c1c2e-create-task") });
 export const ifMatchHeader = z.object({
   "if-match": z.string().optional().openapi({ description: 'The version you read, e.g. `"3"` (alternative to the body field `version`).', example: '"3"' }),
 });
@@ -51,11 +67,22 @@ export const descriptionSchema = storableText(z.string().max(DESCRIPTION_MAX)).o
 export const prioritySchema = z.enum(TASK_PRIORITIES).openapi({ description: "Default `medium`." });
 export const dueDateSchema = instantInput().openapi({ description: "RFC 3339 instant; free plan: at most 30 days ahead (configurable).", example: "2026-03-05T17:00:00Z" });
 export const durationSchema = z.number().int().min(1).max(720).openapi({ description: "Estimated minutes, 1–720.", example: 45 });
+/** Needs the `u` flag for `\p{Cc}`; the document carries its source alone (JSON Schema patterns have no flags). */
+const TAG_NAME_PATTERN = /^[^,\p{Cc}]*$/u;
+/**
+ * Runtime accepts up to TAG_NAME_MAX + 100 raw characters (surrounding whitespace is trimmed away before the
+ * service checks 1–TAG_NAME_MAX); the document states the limit that holds for a tag itself.
+ */
 export const tagNameSchema = z
   .string()
   .max(TAG_NAME_MAX + 100)
-  .regex(/^[^,\p{Cc}]*$/u, "No commas or control characters.")
-  .openapi({ description: `1–${TAG_NAME_MAX} characters after trimming; stored lowercased.`, example: "work" });
+  .regex(TAG_NAME_PATTERN, "No commas or control characters.")
+  .openapi({
+    maxLength: TAG_NAME_MAX,
+    pattern: TAG_NAME_PATTERN.source,
+    description: `1–${TAG_NAME_MAX} characters after trimming; stored lowercased.`,
+    example: "work",
+  });
 export const tagsSchema = z.array(tagNameSchema).max(10).openapi({ description: "At most 10 tags; normalised (trimmed, lowercased, de-duplicated).", example: ["work", "q1"] });
 export const versionSchema = z.number().int().min(1).max(2_147_483_647).openapi({ description: "The version you read (SPEC §1.5); or send If-Match.", example: 3 });
 
@@ -162,7 +189,9 @@ export const completionResultSchema = z
   .object({
     task: taskSchema,
     unlocked_achievements: z.array(achievementUnlockSchema).openapi({ description: "Achievements unlocked by this request (SPEC §9)." }),
-    next_instance: taskSchema.nullable().openapi({ description: "The next instance of a recurring task, when this completion generated it (SPEC §5)." }),
+    // A union, not `.nullable()`: on a referenced schema that becomes `allOf: [$ref, {type: [object, null]}]`,
+    // which still demands a Task; the union is `anyOf: [$ref, {type: null}]`.
+    next_instance: z.union([taskSchema, z.null()]).openapi({ description: "The next instance of a recurring task, when this completion generated it (SPEC §5)." }),
   })
   .openapi("TaskCompletion");
 

@@ -3,18 +3,20 @@ import { ValidationFailed } from "../../errors/api-error";
 import { updateMe } from "../../services/users/update-me";
 import type { AppRouter } from "../router";
 import { dataEnvelope, defineRoute } from "../define-route";
+import { idempotencyKeyHeader } from "../tasks/schemas";
 import { timezoneSchema, userSchema, WRITE_ERRORS } from "./schemas";
 
 const body = z
   .strictObject({
-    name: z.string().trim().min(1).max(100).optional().openapi({ description: "1–100 characters; not nullable." }),
+    // The document states the trimmed rule as far as JSON Schema can: not blank (`\S`), https only.
+    name: z.string().trim().min(1).max(100).optional().openapi({ pattern: "\\S", description: "1–100 characters (trimmed); not nullable." }),
     timezone: timezoneSchema.optional(),
     avatar_url: z
       .url({ protocol: /^https$/, message: "Must be an https URL." })
       .max(2048)
       .nullable()
       .optional()
-      .openapi({ description: "https URL; null removes the avatar." }),
+      .openapi({ pattern: "^[Hh][Tt][Tt][Pp][Ss]://", description: "https URL; null removes the avatar." }),
     version: z.number().int().min(1).optional().openapi({ description: "The version you read (or send If-Match)." }),
   })
   .openapi({ example: { name: "Ada L.", timezone: "Europe/Paris", avatar_url: null, version: 3 } });
@@ -29,10 +31,7 @@ const route = defineRoute({
   errors: ["VERSION_CONFLICT", ...WRITE_ERRORS],
   request: {
     headers: z.object({
-      "idempotency-key": z
-        .string()
-        .optional()
-        .openapi({ description: "Required (SPEC §1.6): 1–255 printable characters; a retry with the same key replays the first answer.", example: "3f6c-rename" }),
+      "idempotency-key": idempotencyKeyHeader("3f6c-rename"),
       "if-match": z
         .string()
         .optional()

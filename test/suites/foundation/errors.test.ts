@@ -15,7 +15,7 @@ afterEach(() => vi.restoreAllMocks());
 describe("error envelope (SPEC §1.2, §12)", () => {
   it("unknown route → 404 NOT_FOUND as JSON", async () => {
     const requestId = newRequestId("404");
-    const response = await call("/api/v1/no-such-thing", { requestId });
+    const response = await call("/api/v1/no-such-thing", { requestId, invalid: true });
     expect(response.status).toBe(404);
     expect(response.headers.get("Content-Type")).toContain("application/json");
     const body = (await response.json()) as ErrorBody;
@@ -23,7 +23,7 @@ describe("error envelope (SPEC §1.2, §12)", () => {
   });
 
   it("wrong method on a known route → 405 with Allow", async () => {
-    const response = await call("/api/v1/health/live", { method: "DELETE" });
+    const response = await call("/api/v1/health/live", { method: "DELETE", invalid: true });
     expect(response.status).toBe(405);
     expect(response.headers.get("Allow")).toBe("GET, HEAD");
     expect(((await response.json()) as ErrorBody).error.code).toBe("METHOD_NOT_ALLOWED");

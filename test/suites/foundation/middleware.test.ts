@@ -8,7 +8,7 @@ describe("request id (SPEC §1.9)", () => {
   it("echoes a sane client id on the response, in the error body and in the log line", async () => {
     const logs = vi.spyOn(console, "log");
     const requestId = newRequestId("echo");
-    const response = await call("/api/v1/nope", { requestId });
+    const response = await call("/api/v1/nope", { requestId, invalid: true });
     expect(response.headers.get("X-Request-ID")).toBe(requestId);
     expect(((await response.json()) as { error: { request_id: string } }).error.request_id).toBe(requestId);
     const line = logs.mock.calls.map((args) => String(args[0])).find((text) => text.includes(requestId));
@@ -55,7 +55,7 @@ describe("security headers", () => {
   });
 
   it("errors carry them too", async () => {
-    const response = await call("/api/v1/missing");
+    const response = await call("/api/v1/missing", { invalid: true });
     expect(response.headers.get("X-Content-Type-Options")).toBe("nosniff");
     expect(response.headers.get("Strict-Transport-Security")).not.toBeNull();
   });

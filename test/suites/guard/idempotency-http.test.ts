@@ -15,12 +15,14 @@ async function userVersion(userId: string): Promise<number> {
   return result.rows[0]?.version ?? -1;
 }
 
-function patchMe(token: string, key: string | undefined, body: unknown, requestId?: string) {
+/** `invalid`: the request breaks the OpenAPI document on purpose (only the response is checked). */
+function patchMe(token: string, key: string | undefined, body: unknown, requestId?: string, invalid = false) {
   return call("/api/v1/users/me", {
     method: "PATCH",
     headers: authHeaders(token, key === undefined ? {} : { "Idempotency-Key": key }),
     body,
     ...(requestId ? { requestId } : {}),
+    invalid,
   });
 }
 
@@ -94,12 +96,12 @@ describe("Idempotency-Key over HTTP (SPEC §1.6)", () => {
 
   it("a request that failed validation is not stored: the corrected retry under the same key runs", async () => {
     const { accessToken, user } = await signIn();
-    const invalid = await patchMe(accessToken, "fix-me", { name: "", version: 1 });
+    const invalid = await patchMe(accessToken, "fix-me", { name: "", version: 1 }, undefined, true);
     expect(invalid.status).toBe(400);
     const stored = await testDb().execute(sql`select 1 from idempotency_records where user_id = ${user.id} and key = 'fix-me'`);
     expect(stored.rows).toHaveLength(0);
     // Same key, same (invalid) request again: validated again, not replayed.
-    const again = await patchMe(accessToken, "fix-me", { name: "", version: 1 });
+    const again = await patchMe(accessToken, "fix-me", { name: "", version: 1 }, undefined, true);
     expect(again.status).toBe(400);
     expect(again.headers.get("Idempotent-Replayed")).toBeNull();
   });
@@ -117,10 +119,10 @@ describe("Idempotency-Key over HTTP (SPEC §1.6)", () => {
 
   it("a POST or PATCH without the header is 400 IDEMPOTENCY_KEY_REQUIRED; a malformed key is 400 VALIDATION_ERROR", async () => {
     const { accessToken, user } = await signIn();
-    const missing = await patchMe(accessToken, undefined, { name: "No Key", version: 1 });
+    const missing = await patchMe(accessToken, undefined, { name: "No Key", version: 1 }, undefined, true);
     expect(missing.status).toBe(400);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe("IDEMPOTENCY_KEY_REQUIRED");
-    const malformed = await patchMe(accessToken, "x".repeat(256), { name: "Long Key", version: 1 });
+    const malformed = await patchMe(accessToken, "x".repeat(256), { name: "Long Key", version: 1 }, undefined, true);
     expect(malformed.status).toBe(400);
     expect(((await malformed.json()) as { error: { code: string } }).error.code).toBe("VALIDATION_ERROR");
     expect(await userVersion(user.id)).toBe(1);

@@ -50,6 +50,7 @@ describe("rate limits over HTTP (SPEC §1.7)", () => {
         headers: { "CF-Connecting-IP": ip, "X-Test-Now": new Date(t0 + i).toISOString(), "Content-Type": "application/json" },
         body: "{}",
         env: { RATE_LIMIT_AUTH: "3", RATE_LIMIT_WINDOW_SECONDS: "30" },
+        invalid: true,
       });
       statuses.push(response.status);
       if (i === 0) expect(response.headers.get("RateLimit-Policy")).toBe('"auth";q=3;w=30');
@@ -71,6 +72,7 @@ describe("rate limits over HTTP (SPEC §1.7)", () => {
       headers: { "CF-Connecting-IP": randomIp(), "Content-Type": "application/json" },
       body: "{}",
       env: { USER_GUARD: broken },
+      invalid: true,
     });
     expect(response.status).not.toBe(429);
     expect(response.status).not.toBe(500);

@@ -131,7 +131,7 @@ describe("hostile input over every documented operation", () => {
             const token = tokens[(start + offset) % tokens.length] ?? "";
             const { path: target, init } = requestFor({ method, path }, input, token, task.id);
             const requestId = newRequestId("hostile");
-            const response = await call(target, { method: init.method ?? "GET", headers: Object.fromEntries(new Headers(init.headers).entries()), rawBody: init.body ?? undefined, requestId });
+            const response = await call(target, { method: init.method ?? "GET", headers: Object.fromEntries(new Headers(init.headers).entries()), rawBody: init.body ?? undefined, requestId, invalid: true });
             if (response.status >= 500) failures.push(`${response.status} ${method} ${target} (${requestId}): ${(await response.text()).slice(0, 200)}`);
             else await response.body?.cancel();
           }),

@@ -5,8 +5,9 @@ import { roundTrips } from "../../support/neon-control";
 import { call, newRequestId } from "../../support/requests";
 import { authHeaders, signIn, signTestAccessToken } from "../../support/auth";
 
-async function me(headers: Record<string, string>, requestId = newRequestId("me")) {
-  return call("/api/v1/users/me", { headers, requestId });
+/** `invalid`: no bearer credentials, on purpose (the conformance layer then checks only the response). */
+async function me(headers: Record<string, string>, requestId = newRequestId("me"), invalid = false) {
+  return call("/api/v1/users/me", { headers, requestId, invalid });
 }
 
 async function expectRejected(response: Response, code: "UNAUTHORIZED" | "TOKEN_EXPIRED") {
@@ -28,8 +29,8 @@ describe("auth middleware (SPEC §2)", () => {
   });
 
   it("missing header, another scheme or garbage → 401 UNAUTHORIZED", async () => {
-    await expectRejected(await me({}), "UNAUTHORIZED");
-    await expectRejected(await me({ Authorization: "Basic dXNlcjpwYXNz" }), "UNAUTHORIZED");
+    await expectRejected(await me({}, newRequestId("me"), true), "UNAUTHORIZED");
+    await expectRejected(await me({ Authorization: "Basic dXNlcjpwYXNz" }, newRequestId("me"), true), "UNAUTHORIZED");
     await expectRejected(await me({ Authorization: "Bearer not-a-token" }), "UNAUTHORIZED");
   });
 
@@ -86,8 +87,8 @@ describe("auth middleware (SPEC §2)", () => {
 
   it("public operations and unknown routes need no token", async () => {
     expect((await call("/api/v1/health/live")).status).toBe(200);
-    expect((await call("/api/v1/no-such-thing")).status).toBe(404);
-    expect((await call("/api/v1/users/me", { method: "DELETE" })).status).toBe(405);
+    expect((await call("/api/v1/no-such-thing", { invalid: true })).status).toBe(404);
+    expect((await call("/api/v1/users/me", { method: "DELETE", invalid: true })).status).toBe(405);
   });
 });
 

@@ -5,7 +5,7 @@ import { createTask, dbRows, expectData, newClient, sql } from "../../support/fa
 describe("recovery and activity – security (SPEC §1.3)", () => {
   it("without a token → 401", async () => {
     for (const [method, path] of [["GET", "/recovery"], ["POST", `/recovery/${crypto.randomUUID()}/restore`], ["GET", "/activity"]] as const) {
-      expect((await call(`/api/v1${path}`, { method })).status, path).toBe(401);
+      expect((await call(`/api/v1${path}`, { method, invalid: true })).status, path).toBe(401);
     }
   });
 
@@ -24,7 +24,7 @@ describe("recovery and activity – security (SPEC §1.3)", () => {
   it("bad activity filters and cursors → 400", async () => {
     const client = await newClient();
     for (const query of ["entity_id=nope", "entity_type=DROP%20TABLE", "limit=0", "limit=101", "cursor=abc", "unknown=1"]) {
-      const response = await client.request("GET", `/activity?${query}`);
+      const response = await client.request("GET", `/activity?${query}`, { invalid: true });
       expect(response.status, query).toBe(400);
     }
   });

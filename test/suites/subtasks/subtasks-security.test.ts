@@ -7,7 +7,7 @@ describe("subtasks – security (SPEC §1.3)", () => {
   it("without a token → 401", async () => {
     const id = crypto.randomUUID();
     for (const [method, path] of [["POST", `/tasks/${id}/subtasks`], ["PATCH", `/subtasks/${id}`], ["DELETE", `/subtasks/${id}`], ["PUT", `/tasks/${id}/subtasks/order`]] as const) {
-      expect((await call(`/api/v1${path}`, { method, body: method === "DELETE" ? undefined : {} })).status, `${method} ${path}`).toBe(401);
+      expect((await call(`/api/v1${path}`, { method, body: method === "DELETE" ? undefined : {}, invalid: true })).status, `${method} ${path}`).toBe(401);
     }
   });
 
@@ -17,7 +17,7 @@ describe("subtasks – security (SPEC §1.3)", () => {
     const mine = await createTask(owner);
     const theirs = await createTask(other);
     const foreign = await createSubtask(other, theirs.id);
-    const response = await owner.request("PUT", `/tasks/${mine.id}/subtasks/order`, { body: { ids: [foreign.id] } });
+    const response = await owner.request("PUT", `/tasks/${mine.id}/subtasks/order`, { body: { ids: [foreign.id] }, invalid: true });
     expect(response.status).toBe(400);
     expect((await getTask(other, theirs.id)).subtasks).toMatchObject([{ id: foreign.id, position: 0 }]);
   });
@@ -30,7 +30,7 @@ describe("subtasks – security (SPEC §1.3)", () => {
     const value = fc.oneof(fc.string({ maxLength: 250 }), fc.integer({ min: -(2 ** 35), max: 2 ** 35 }), fc.boolean(), fc.constant(null), fc.array(fc.integer()), fc.double());
     await fc.assert(
       fc.asyncProperty(fc.dictionary(field, value, { maxKeys: 3 }), async (patch) => {
-        const response = await client.request("PATCH", `/subtasks/${s.id}`, { body: patch });
+        const response = await client.request("PATCH", `/subtasks/${s.id}`, { body: patch, invalid: true });
         expect([200, 400, 409]).toContain(response.status);
         if (response.status === 400) expect(((await response.json()) as { error: { code: string } }).error.code).toBe("VALIDATION_ERROR");
       }),

@@ -4,8 +4,8 @@ import { createTask, expectData, getTask, newClient } from "../../support/factor
 
 describe("tags – security (SPEC §1.3)", () => {
   it("without a token → 401", async () => {
-    expect((await call("/api/v1/tags")).status).toBe(401);
-    expect((await call("/api/v1/tags/work", { method: "DELETE" })).status).toBe(401);
+    expect((await call("/api/v1/tags", { invalid: true })).status).toBe(401);
+    expect((await call("/api/v1/tags/work", { method: "DELETE", invalid: true })).status).toBe(401);
   });
 
   it("tags are per user: another user's tags are neither listed nor deletable", async () => {

@@ -37,7 +37,12 @@ async function expectHandled(response: Response, allowed: number[]): Promise<voi
 describe("tasks – security (SPEC §1.3, §2)", () => {
   it("every operation without a token → 401 UNAUTHORIZED", async () => {
     for (const [method, path] of OPERATIONS) {
-      const response = await call(`/api/v1${path}`, { method, headers: { "Idempotency-Key": crypto.randomUUID() }, body: method === "GET" || method === "DELETE" ? undefined : {} });
+      const response = await call(`/api/v1${path}`, {
+        method,
+        headers: { "Idempotency-Key": crypto.randomUUID() },
+        body: method === "GET" || method === "DELETE" ? undefined : {},
+        invalid: true,
+      });
       expect(response.status, `${method} ${path}`).toBe(401);
       expect((await errorOf(response)).code).toBe("UNAUTHORIZED");
     }
@@ -76,9 +81,9 @@ describe("tasks – security (SPEC §1.3, §2)", () => {
   it("malformed ids → 400 VALIDATION_ERROR, never a database error", async () => {
     const client = await newClient();
     for (const id of ["not-a-uuid", "1", "3f0a7c1e-2b4d-4e8f-9a6b-1c2d3e4f5a6", "%27%20or%201=1--"]) {
-      await expectHandled(await client.request("GET", `/tasks/${id}`), [400]);
-      await expectHandled(await client.request("PATCH", `/subtasks/${id}`, { body: { version: 1 } }), [400]);
-      await expectHandled(await client.request("POST", `/recovery/${id}/restore`), [400]);
+      await expectHandled(await client.request("GET", `/tasks/${id}`, { invalid: true }), [400]);
+      await expectHandled(await client.request("PATCH", `/subtasks/${id}`, { body: { version: 1 }, invalid: true }), [400]);
+      await expectHandled(await client.request("POST", `/recovery/${id}/restore`, { invalid: true }), [400]);
     }
   });
 
@@ -100,7 +105,7 @@ describe("tasks – security (SPEC §1.3, §2)", () => {
     );
     await fc.assert(
       fc.asyncProperty(body, async (input) => {
-        await expectHandled(await client.request("POST", "/tasks", { body: input }), [201, 400, 409]);
+        await expectHandled(await client.request("POST", "/tasks", { body: input, invalid: true }), [201, 400, 409]);
       }),
       { numRuns: 40 },
     );
@@ -113,7 +118,7 @@ describe("tasks – security (SPEC §1.3, §2)", () => {
     const value = fc.oneof(fc.string({ maxLength: 220 }), fc.integer({ min: -(2 ** 40), max: 2 ** 40 }), fc.boolean(), fc.constant(null), fc.array(fc.string({ maxLength: 55 })), fc.object());
     await fc.assert(
       fc.asyncProperty(fc.dictionary(field, value, { maxKeys: 4 }), async (patch) => {
-        await expectHandled(await client.request("PATCH", `/tasks/${task.id}`, { body: patch }), [200, 400, 409]);
+        await expectHandled(await client.request("PATCH", `/tasks/${task.id}`, { body: patch, invalid: true }), [200, 400, 409]);
       }),
       { numRuns: 30 },
     );
@@ -122,7 +127,7 @@ describe("tasks – security (SPEC §1.3, §2)", () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(param, raw), { maxLength: 4 }), async (pairs) => {
         const query = new URLSearchParams(pairs).toString();
-        await expectHandled(await client.request("GET", `/tasks?${query}`), [200, 400]);
+        await expectHandled(await client.request("GET", `/tasks?${query}`, { invalid: true }), [200, 400]);
       }),
       { numRuns: 30 },
     );
@@ -144,7 +149,7 @@ describe("tasks – security (SPEC §1.3, §2)", () => {
       page.next_cursor.slice(0, -3),
     ];
     for (const cursor of tampered) {
-      await expectHandled(await client.request("GET", `/tasks?limit=1&cursor=${encodeURIComponent(cursor)}`), [400]);
+      await expectHandled(await client.request("GET", `/tasks?limit=1&cursor=${encodeURIComponent(cursor)}`, { invalid: true }), [400]);
     }
     await expectHandled(await client.request("GET", `/tasks?limit=1&cursor=${page.next_cursor}`), [200]);
   });
