@@ -59,7 +59,7 @@ const body = fc.oneof(
   ),
 );
 
-const headerValue = fc.oneof(fc.string({ maxLength: 40 }).map((value) => value.replace(/[^\x20-\x7e]/g, "")), fc.constantFrom("", " ", "\xff\xfe", '"1"', "W/\"2\"", "*", "x".repeat(300)));
+const headerValue = fc.oneof(fc.string({ maxLength: 40 }).map((value) => value.replace(/[^\x20-\x7e]/g, "")), fc.constantFrom("", " ", '"1"', "W/\"2\"", "*", "x".repeat(300)));
 
 interface Sample {
   params: string[];
