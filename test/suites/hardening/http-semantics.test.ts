@@ -40,6 +40,7 @@ describe("413 is documented wherever the body limit applies (hardening item 7)",
       method,
       headers: authHeaders(accessToken, { "Idempotency-Key": crypto.randomUUID(), "Content-Type": "application/json" }),
       rawBody: JSON.stringify({ padding: MB_AND_A_BIT }),
+      invalid: true,
     });
     const error = await errorOf(response);
     expect(error.status).toBe(413);
@@ -57,6 +58,7 @@ describe("415 for a JSON-body operation without JSON", () => {
       method: "POST",
       headers: authHeaders(client.accessToken, { "Idempotency-Key": crypto.randomUUID(), ...headers }),
       rawBody: new TextEncoder().encode(JSON.stringify({ title: "Plain" })),
+      invalid: true,
     });
     const body = (await response.json()) as { error: { code: string; message: string; request_id: string } };
     expect(response.status).toBe(415);
@@ -97,10 +99,10 @@ describe("Cache-Control and WWW-Authenticate (hardening item 8)", () => {
       await client.request("GET", `/tasks/${task.id}`),
       await client.request("GET", "/tasks"),
       await client.request("GET", `/tasks/${ZERO_UUID}`),
-      await client.request("POST", "/tasks", { body: { title: "" } }),
+      await client.request("POST", "/tasks", { body: { title: "" }, invalid: true }),
       await call("/api/v1/health/live"),
-      await call("/api/v1/users/me"),
-      await call("/api/v1/no-such-route"),
+      await call("/api/v1/users/me", { invalid: true }),
+      await call("/api/v1/no-such-route", { invalid: true }),
     ]) {
       expect(response.headers.get("Cache-Control"), response.url).toBe("no-store");
     }
@@ -114,13 +116,13 @@ describe("Cache-Control and WWW-Authenticate (hardening item 8)", () => {
     const expired = await signTestAccessToken({ sub: user.id, issuedAt: now - 2000, expiresAt: now - 1000 });
     const ip = { "CF-Connecting-IP": randomIp() };
     const cases: [string, Response][] = [
-      ["no token", await call("/api/v1/users/me")],
-      ["expired", await call("/api/v1/users/me", { headers: authHeaders(expired) })],
-      ["unknown refresh token", await call("/api/v1/auth/refresh", { method: "POST", headers: ip, body: { refresh_token: "x".repeat(43) } })],
-      ["logout with unknown token", await call("/api/v1/auth/logout", { method: "POST", headers: ip, body: { refresh_token: "y".repeat(43) } })],
+      ["no token", await call("/api/v1/users/me", { invalid: true })],
+      ["expired", await call("/api/v1/users/me", { headers: authHeaders(expired), invalid: true })],
+      ["unknown refresh token", await call("/api/v1/auth/refresh", { method: "POST", headers: ip, body: { refresh_token: "x".repeat(43) }, invalid: true })],
+      ["logout with unknown token", await call("/api/v1/auth/logout", { method: "POST", headers: ip, body: { refresh_token: "y".repeat(43) }, invalid: true })],
       [
         "bad Google token",
-        await call("/api/v1/auth/google", { method: "POST", headers: ip, body: { id_token: await mintIdToken({ claims: { email_verified: false } }) } }),
+        await call("/api/v1/auth/google", { method: "POST", headers: ip, body: { id_token: await mintIdToken({ claims: { email_verified: false } }) }, invalid: true }),
       ],
     ];
     for (const [label, response] of cases) {
@@ -145,6 +147,7 @@ describe("invalid UTF-8 in a JSON body (hardening item 8)", () => {
       method: "POST",
       headers: authHeaders(client.accessToken, { "Idempotency-Key": crypto.randomUUID(), "Content-Type": "application/json" }),
       rawBody: bytes,
+      invalid: true,
     });
     const error = await errorOf(response);
     expect(error.status).toBe(400);
