@@ -9,7 +9,7 @@ export interface paths {
         };
         /**
          * Liveness: the process is up
-         * @description No I/O, no authentication, not rate limited (SPEC §13).
+         * @description No I/O, no authentication, not rate limited (docs/operations.md).
          */
         get: {
             parameters: {
@@ -43,7 +43,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "INTERNAL_ERROR";
@@ -76,7 +76,7 @@ export interface paths {
         };
         /**
          * Readiness: database reachable and migrations current
-         * @description One database round trip with its own 2 s deadline, so a frozen database answers 503 within it. 503 SERVICE_UNAVAILABLE (with Retry-After) names the failing check in `details.checks`; a transient database error counts as `unreachable`. No authentication, not rate limited (SPEC §13).
+         * @description One database round trip with its own 2 s deadline, so a frozen database answers 503 within it. 503 SERVICE_UNAVAILABLE (with Retry-After) names the failing check in `details.checks`; a transient database error counts as `unreachable`. No authentication, not rate limited (docs/operations.md).
          */
         get: {
             parameters: {
@@ -107,7 +107,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "INTERNAL_ERROR";
@@ -130,7 +130,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "SERVICE_UNAVAILABLE";
@@ -209,7 +209,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -232,7 +232,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "OAUTH_VERIFICATION_FAILED";
@@ -255,7 +255,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -278,7 +278,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -307,7 +307,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "RATE_LIMITED";
@@ -330,7 +330,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "INTERNAL_ERROR";
@@ -353,7 +353,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "SERVICE_UNAVAILABLE";
@@ -425,7 +425,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -448,7 +448,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "UNAUTHORIZED" | "REFRESH_TOKEN_REUSED";
@@ -471,7 +471,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -494,7 +494,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -523,7 +523,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "RATE_LIMITED";
@@ -546,7 +546,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "INTERNAL_ERROR";
@@ -569,7 +569,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "SERVICE_UNAVAILABLE";
@@ -636,7 +636,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -659,7 +659,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "UNAUTHORIZED";
@@ -682,7 +682,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -705,7 +705,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -734,7 +734,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "RATE_LIMITED";
@@ -757,7 +757,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "INTERNAL_ERROR";
@@ -780,7 +780,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "SERVICE_UNAVAILABLE";
@@ -842,7 +842,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
@@ -871,7 +871,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "RATE_LIMITED";
@@ -894,7 +894,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "INTERNAL_ERROR";
@@ -917,7 +917,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "SERVICE_UNAVAILABLE";
@@ -940,13 +940,13 @@ export interface paths {
         head?: never;
         /**
          * Update the signed-in user
-         * @description SPEC §1.4: an omitted field is unchanged, `null` clears `avatar_url` (name and timezone cannot be null), unknown fields are rejected. Optimistic locking (§1.5): send the `version` you read, in the body or as `If-Match: "<version>"`; a stale one answers `409 VERSION_CONFLICT` with the current user in `details.current`. `version` grows by 1 when something changes.
+         * @description docs/conventions.md#patch-semantics: an omitted field is unchanged, `null` clears `avatar_url` (name and timezone cannot be null), unknown fields are rejected. Optimistic locking (docs/conventions.md#optimistic-locking): send the `version` you read, in the body or as `If-Match: "<version>"`; a stale one answers `409 VERSION_CONFLICT` with the current user in `details.current`. `version` grows by 1 when something changes.
          */
         patch: {
             parameters: {
                 query?: never;
                 header: {
-                    /** @description Required (SPEC §1.6): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    /** @description Required (docs/conventions.md#idempotency): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
                     "idempotency-key": string;
                     /** @description The version you read, e.g. `"3"` (alternative to the body field). */
                     "if-match"?: string;
@@ -995,7 +995,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "IDEMPOTENCY_KEY_REQUIRED" | "VALIDATION_ERROR";
@@ -1018,7 +1018,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
@@ -1041,7 +1041,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VERSION_CONFLICT" | "IDEMPOTENCY_IN_PROGRESS";
@@ -1064,7 +1064,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -1087,7 +1087,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -1110,7 +1110,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "IDEMPOTENCY_KEY_REUSED";
@@ -1139,7 +1139,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "RATE_LIMITED";
@@ -1162,7 +1162,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "INTERNAL_ERROR";
@@ -1185,7 +1185,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "SERVICE_UNAVAILABLE";
@@ -1212,7 +1212,7 @@ export interface paths {
         };
         /**
          * Effective limits and current usage
-         * @description Tier defaults plus unlocked achievement perks (SPEC §9); Pro's unlimited stays unlimited.
+         * @description Tier defaults plus unlocked achievement perks (docs/achievements-and-streaks.md); Pro's unlimited stays unlimited.
          */
         get: {
             parameters: {
@@ -1243,7 +1243,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
@@ -1272,7 +1272,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "RATE_LIMITED";
@@ -1295,7 +1295,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "INTERNAL_ERROR";
@@ -1318,7 +1318,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "SERVICE_UNAVAILABLE";
@@ -1351,7 +1351,7 @@ export interface paths {
         };
         /**
          * List tasks
-         * @description SPEC §3: filters (`completed`, `priority`, `tags` – all of them, `q` full-text, `due_before`/`due_after`, `template_id`, `hidden`, `archived`), `sort` with `order`, and opaque cursor pagination that stays stable while tasks are added. One database round trip. No match → `200` with `data: []`. A cursor that was not returned by this listing (or belongs to another sort) → `400 VALIDATION_ERROR`.
+         * @description docs/tasks.md: filters (`completed`, `priority`, `tags` – all of them, `q` full-text, `due_before`/`due_after`, `template_id`, `hidden`, `archived`), `sort` with `order`, and opaque cursor pagination that stays stable while tasks are added. One database round trip. No match → `200` with `data: []`. A cursor that was not returned by this listing (or belongs to another sort) → `400 VALIDATION_ERROR`.
          */
         get: {
             parameters: {
@@ -1411,7 +1411,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -1434,7 +1434,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
@@ -1463,7 +1463,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "RATE_LIMITED";
@@ -1486,7 +1486,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "INTERNAL_ERROR";
@@ -1509,7 +1509,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "SERVICE_UNAVAILABLE";
@@ -1528,13 +1528,13 @@ export interface paths {
         put?: never;
         /**
          * Create a task
-         * @description SPEC §3. Counts against the active-task limit (free 50, Pro unlimited, plus achievement perks): at the limit → `409 LIMIT_EXCEEDED` with `details: {limit, current}`, exact under concurrent requests. Per-plan field rules (description length, due-date horizon) → `400 VALIDATION_ERROR` naming the field. Tags are normalised (trimmed, lowercased) and created on first use. Requires `Idempotency-Key`.
+         * @description docs/tasks.md. Counts against the active-task limit (free 50, Pro unlimited, plus achievement perks): at the limit → `409 LIMIT_EXCEEDED` with `details: {limit, current}`, exact under concurrent requests. Per-plan field rules (description length, due-date horizon) → `400 VALIDATION_ERROR` naming the field. Tags are normalised (trimmed, lowercased) and created on first use. Requires `Idempotency-Key`.
          */
         post: {
             parameters: {
                 query?: never;
                 header: {
-                    /** @description Required (SPEC §1.6): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    /** @description Required (docs/conventions.md#idempotency): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
                     "idempotency-key": string;
                 };
                 path?: never;
@@ -1566,7 +1566,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "IDEMPOTENCY_KEY_REQUIRED" | "VALIDATION_ERROR";
@@ -1589,7 +1589,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
@@ -1612,7 +1612,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "IDEMPOTENCY_IN_PROGRESS" | "LIMIT_EXCEEDED";
@@ -1635,7 +1635,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -1658,7 +1658,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -1681,7 +1681,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "IDEMPOTENCY_KEY_REUSED";
@@ -1710,7 +1710,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "RATE_LIMITED";
@@ -1733,7 +1733,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "INTERNAL_ERROR";
@@ -1756,7 +1756,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "SERVICE_UNAVAILABLE";
@@ -1787,7 +1787,7 @@ export interface paths {
         };
         /**
          * Get a task with its subtasks, reminders and tags
-         * @description SPEC §3. One database round trip. Another user's task answers 404 like a missing one (SPEC §1.3).
+         * @description docs/tasks.md. One database round trip. Another user's task answers 404 like a missing one (docs/conventions.md#ownership).
          */
         get: {
             parameters: {
@@ -1823,7 +1823,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -1846,7 +1846,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
@@ -1869,7 +1869,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "NOT_FOUND";
@@ -1898,7 +1898,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "RATE_LIMITED";
@@ -1921,7 +1921,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "INTERNAL_ERROR";
@@ -1944,7 +1944,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "SERVICE_UNAVAILABLE";
@@ -1964,7 +1964,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a task (recoverable for 7 days)
-         * @description SPEC §4: one atomic step writes a tombstone (snapshot of the task with its subtasks, notes, reminders and tags), removes the rows, and logs the deletion. You keep the 3 most recent tombstones for 7 days. `If-Match: "<version>"` is checked when sent (`409 VERSION_CONFLICT`). Archived tasks can be deleted.
+         * @description docs/recovery-and-activity.md: one atomic step writes a tombstone (snapshot of the task with its subtasks, notes, reminders and tags), removes the rows, and logs the deletion. You keep the 3 most recent tombstones for 7 days. `If-Match: "<version>"` is checked when sent (`409 VERSION_CONFLICT`). Archived tasks can be deleted.
          */
         delete: {
             parameters: {
@@ -2001,7 +2001,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -2024,7 +2024,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
@@ -2047,7 +2047,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "NOT_FOUND";
@@ -2070,7 +2070,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VERSION_CONFLICT";
@@ -2093,7 +2093,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -2122,7 +2122,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "RATE_LIMITED";
@@ -2145,7 +2145,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "INTERNAL_ERROR";
@@ -2168,7 +2168,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "SERVICE_UNAVAILABLE";
@@ -2188,13 +2188,13 @@ export interface paths {
         head?: never;
         /**
          * Update a task
-         * @description SPEC §1.4: an omitted field is unchanged, `null` clears a nullable field, unknown fields are rejected. SPEC §1.5: send the `version` you read (body or `If-Match`); a stale one answers `409 VERSION_CONFLICT` with the current task in `details.current`. Completion has its own operations (complete / reopen / force-complete). An archived task only accepts a PATCH with `archived: false` (else `409 TASK_ARCHIVED`); un-archiving an open task counts against the active-task limit. A PATCH that changes nothing answers the task unchanged (same version). Requires `Idempotency-Key`.
+         * @description docs/conventions.md#patch-semantics: an omitted field is unchanged, `null` clears a nullable field, unknown fields are rejected. docs/conventions.md#optimistic-locking: send the `version` you read (body or `If-Match`); a stale one answers `409 VERSION_CONFLICT` with the current task in `details.current`. Completion has its own operations (complete / reopen / force-complete). An archived task only accepts a PATCH with `archived: false` (else `409 TASK_ARCHIVED`); un-archiving an open task counts against the active-task limit. A PATCH that changes nothing answers the task unchanged (same version). Requires `Idempotency-Key`.
          */
         patch: {
             parameters: {
                 query?: never;
                 header: {
-                    /** @description Required (SPEC §1.6): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    /** @description Required (docs/conventions.md#idempotency): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
                     "idempotency-key": string;
                     /** @description The version you read, e.g. `"3"` (alternative to the body field `version`). */
                     "if-match"?: string;
@@ -2231,7 +2231,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "IDEMPOTENCY_KEY_REQUIRED" | "VALIDATION_ERROR";
@@ -2254,7 +2254,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
@@ -2277,7 +2277,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "NOT_FOUND";
@@ -2300,7 +2300,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "IDEMPOTENCY_IN_PROGRESS" | "VERSION_CONFLICT" | "TASK_ARCHIVED" | "LIMIT_EXCEEDED";
@@ -2323,7 +2323,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -2346,7 +2346,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -2369,7 +2369,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "IDEMPOTENCY_KEY_REUSED";
@@ -2398,7 +2398,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "RATE_LIMITED";
@@ -2421,7 +2421,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "INTERNAL_ERROR";
@@ -2444,7 +2444,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "SERVICE_UNAVAILABLE";
@@ -2473,13 +2473,13 @@ export interface paths {
         put?: never;
         /**
          * Complete a task
-         * @description SPEC §3: `completed_by: manual`. Completing a completed task changes nothing and answers it as it is. Open subtasks stay open (use force-complete to close them too). `version` (body or `If-Match`) is optional; a stale one answers `409 VERSION_CONFLICT`. Archived tasks → `409 TASK_ARCHIVED`. Answers `{task, unlocked_achievements, next_instance}`. Requires `Idempotency-Key`.
+         * @description docs/tasks.md: `completed_by: manual`. Completing a completed task changes nothing and answers it as it is. Open subtasks stay open (use force-complete to close them too). `version` (body or `If-Match`) is optional; a stale one answers `409 VERSION_CONFLICT`. Archived tasks → `409 TASK_ARCHIVED`. Answers `{task, unlocked_achievements, next_instance}`. Requires `Idempotency-Key`.
          */
         post: {
             parameters: {
                 query?: never;
                 header: {
-                    /** @description Required (SPEC §1.6): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    /** @description Required (docs/conventions.md#idempotency): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
                     "idempotency-key": string;
                     /** @description The version you read, e.g. `"3"` (alternative to the body field `version`). */
                     "if-match"?: string;
@@ -2516,7 +2516,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "IDEMPOTENCY_KEY_REQUIRED" | "VALIDATION_ERROR";
@@ -2539,7 +2539,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
@@ -2562,7 +2562,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "NOT_FOUND";
@@ -2585,7 +2585,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "IDEMPOTENCY_IN_PROGRESS" | "VERSION_CONFLICT" | "TASK_ARCHIVED";
@@ -2608,7 +2608,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -2631,7 +2631,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -2654,7 +2654,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "IDEMPOTENCY_KEY_REUSED";
@@ -2683,7 +2683,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "RATE_LIMITED";
@@ -2706,7 +2706,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "INTERNAL_ERROR";
@@ -2729,7 +2729,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "SERVICE_UNAVAILABLE";
@@ -2762,13 +2762,13 @@ export interface paths {
         put?: never;
         /**
          * Reopen a completed task
-         * @description SPEC §3: clears completion; subtasks keep their state. The task becomes active again, so the active-task limit applies (`409 LIMIT_EXCEEDED`). `version` (body or `If-Match`) is optional; a stale one answers `409 VERSION_CONFLICT`. Archived tasks → `409 TASK_ARCHIVED`. Answers `{task, unlocked_achievements, next_instance}`. Requires `Idempotency-Key`.
+         * @description docs/tasks.md: clears completion; subtasks keep their state. The task becomes active again, so the active-task limit applies (`409 LIMIT_EXCEEDED`). `version` (body or `If-Match`) is optional; a stale one answers `409 VERSION_CONFLICT`. Archived tasks → `409 TASK_ARCHIVED`. Answers `{task, unlocked_achievements, next_instance}`. Requires `Idempotency-Key`.
          */
         post: {
             parameters: {
                 query?: never;
                 header: {
-                    /** @description Required (SPEC §1.6): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    /** @description Required (docs/conventions.md#idempotency): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
                     "idempotency-key": string;
                     /** @description The version you read, e.g. `"3"` (alternative to the body field `version`). */
                     "if-match"?: string;
@@ -2805,7 +2805,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "IDEMPOTENCY_KEY_REQUIRED" | "VALIDATION_ERROR";
@@ -2828,7 +2828,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
@@ -2851,7 +2851,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "NOT_FOUND";
@@ -2874,7 +2874,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "IDEMPOTENCY_IN_PROGRESS" | "VERSION_CONFLICT" | "TASK_ARCHIVED" | "LIMIT_EXCEEDED";
@@ -2897,7 +2897,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -2920,7 +2920,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -2943,7 +2943,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "IDEMPOTENCY_KEY_REUSED";
@@ -2972,7 +2972,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "RATE_LIMITED";
@@ -2995,7 +2995,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "INTERNAL_ERROR";
@@ -3018,7 +3018,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "SERVICE_UNAVAILABLE";
@@ -3051,13 +3051,13 @@ export interface paths {
         put?: never;
         /**
          * Complete a task and all its open subtasks
-         * @description SPEC §3: completes every open subtask and the task (`completed_by: force`) in one atomic step. `version` (body or `If-Match`) is optional; a stale one answers `409 VERSION_CONFLICT`. Archived tasks → `409 TASK_ARCHIVED`. Answers `{task, unlocked_achievements, next_instance}`. Requires `Idempotency-Key`.
+         * @description docs/tasks.md: completes every open subtask and the task (`completed_by: force`) in one atomic step. `version` (body or `If-Match`) is optional; a stale one answers `409 VERSION_CONFLICT`. Archived tasks → `409 TASK_ARCHIVED`. Answers `{task, unlocked_achievements, next_instance}`. Requires `Idempotency-Key`.
          */
         post: {
             parameters: {
                 query?: never;
                 header: {
-                    /** @description Required (SPEC §1.6): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    /** @description Required (docs/conventions.md#idempotency): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
                     "idempotency-key": string;
                     /** @description The version you read, e.g. `"3"` (alternative to the body field `version`). */
                     "if-match"?: string;
@@ -3094,7 +3094,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "IDEMPOTENCY_KEY_REQUIRED" | "VALIDATION_ERROR";
@@ -3117,7 +3117,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
@@ -3140,7 +3140,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "NOT_FOUND";
@@ -3163,7 +3163,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "IDEMPOTENCY_IN_PROGRESS" | "VERSION_CONFLICT" | "TASK_ARCHIVED";
@@ -3186,7 +3186,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -3209,7 +3209,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -3232,7 +3232,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "IDEMPOTENCY_KEY_REUSED";
@@ -3261,7 +3261,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "RATE_LIMITED";
@@ -3284,7 +3284,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "INTERNAL_ERROR";
@@ -3307,7 +3307,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "SERVICE_UNAVAILABLE";
@@ -3338,7 +3338,7 @@ export interface paths {
         };
         /**
          * History of one task
-         * @description SPEC §4: the task's activity entries, oldest first, with field diffs. Survives the task's deletion and restore. A task you never had → 404. Cursor pagination.
+         * @description docs/recovery-and-activity.md: the task's activity entries, oldest first, with field diffs. Survives the task's deletion and restore. A task you never had → 404. Cursor pagination.
          */
         get: {
             parameters: {
@@ -3379,7 +3379,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -3402,7 +3402,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
@@ -3425,7 +3425,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "NOT_FOUND";
@@ -3454,7 +3454,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "RATE_LIMITED";
@@ -3477,7 +3477,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "INTERNAL_ERROR";
@@ -3500,7 +3500,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "SERVICE_UNAVAILABLE";
@@ -3535,13 +3535,13 @@ export interface paths {
         put?: never;
         /**
          * Add a subtask
-         * @description SPEC §3: appended after the last subtask. Per task: free 4, Pro 10 (plus achievement perks) → `409 LIMIT_EXCEEDED` with `details: {limit, current}`, exact under concurrent requests. Archived task → `409 TASK_ARCHIVED`. The task's counters change, not its version. Requires `Idempotency-Key`.
+         * @description docs/tasks.md: appended after the last subtask. Per task: free 4, Pro 10 (plus achievement perks) → `409 LIMIT_EXCEEDED` with `details: {limit, current}`, exact under concurrent requests. Archived task → `409 TASK_ARCHIVED`. The task's counters change, not its version. Requires `Idempotency-Key`.
          */
         post: {
             parameters: {
                 query?: never;
                 header: {
-                    /** @description Required (SPEC §1.6): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    /** @description Required (docs/conventions.md#idempotency): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
                     "idempotency-key": string;
                 };
                 path: {
@@ -3576,7 +3576,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "IDEMPOTENCY_KEY_REQUIRED" | "VALIDATION_ERROR";
@@ -3599,7 +3599,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
@@ -3622,7 +3622,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "NOT_FOUND";
@@ -3645,7 +3645,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "IDEMPOTENCY_IN_PROGRESS" | "TASK_ARCHIVED" | "LIMIT_EXCEEDED";
@@ -3668,7 +3668,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -3691,7 +3691,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -3714,7 +3714,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "IDEMPOTENCY_KEY_REUSED";
@@ -3743,7 +3743,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "RATE_LIMITED";
@@ -3766,7 +3766,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "INTERNAL_ERROR";
@@ -3789,7 +3789,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "SERVICE_UNAVAILABLE";
@@ -3823,7 +3823,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a subtask
-         * @description SPEC §3: removes the subtask and updates its task's counters. `If-Match` is checked when sent. Archived task → `409 TASK_ARCHIVED`.
+         * @description docs/tasks.md: removes the subtask and updates its task's counters. `If-Match` is checked when sent. Archived task → `409 TASK_ARCHIVED`.
          */
         delete: {
             parameters: {
@@ -3856,7 +3856,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -3879,7 +3879,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
@@ -3902,7 +3902,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "NOT_FOUND";
@@ -3925,7 +3925,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VERSION_CONFLICT" | "TASK_ARCHIVED";
@@ -3948,7 +3948,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -3977,7 +3977,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "RATE_LIMITED";
@@ -4000,7 +4000,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "INTERNAL_ERROR";
@@ -4023,7 +4023,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "SERVICE_UNAVAILABLE";
@@ -4043,13 +4043,13 @@ export interface paths {
         head?: never;
         /**
          * Update a subtask (title, completion)
-         * @description SPEC §3, §1.4–1.5: omitted fields unchanged, unknown fields rejected, `version` required (body or `If-Match`; stale → `409 VERSION_CONFLICT` with the current subtask). Completing the last open subtask completes the task (`completed_by: auto`) in the same step – exactly once even when the last two are ticked at the same moment; reopening a subtask of an auto-completed task reopens it. Answers the subtask and its task. Archived task → `409 TASK_ARCHIVED`. Requires `Idempotency-Key`.
+         * @description docs/tasks.md, docs/conventions.md#patch-semantics–1.5: omitted fields unchanged, unknown fields rejected, `version` required (body or `If-Match`; stale → `409 VERSION_CONFLICT` with the current subtask). Completing the last open subtask completes the task (`completed_by: auto`) in the same step – exactly once even when the last two are ticked at the same moment; reopening a subtask of an auto-completed task reopens it. Answers the subtask and its task. Archived task → `409 TASK_ARCHIVED`. Requires `Idempotency-Key`.
          */
         patch: {
             parameters: {
                 query?: never;
                 header: {
-                    /** @description Required (SPEC §1.6): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    /** @description Required (docs/conventions.md#idempotency): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
                     "idempotency-key": string;
                     /** @description The version you read, e.g. `"3"` (alternative to the body field `version`). */
                     "if-match"?: string;
@@ -4086,7 +4086,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "IDEMPOTENCY_KEY_REQUIRED" | "VALIDATION_ERROR";
@@ -4109,7 +4109,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
@@ -4132,7 +4132,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "NOT_FOUND";
@@ -4155,7 +4155,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "IDEMPOTENCY_IN_PROGRESS" | "VERSION_CONFLICT" | "TASK_ARCHIVED";
@@ -4178,7 +4178,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -4201,7 +4201,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -4224,7 +4224,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "IDEMPOTENCY_KEY_REUSED";
@@ -4253,7 +4253,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "RATE_LIMITED";
@@ -4276,7 +4276,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "INTERNAL_ERROR";
@@ -4299,7 +4299,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "SERVICE_UNAVAILABLE";
@@ -4327,7 +4327,7 @@ export interface paths {
         get?: never;
         /**
          * Reorder a task's subtasks
-         * @description SPEC §3: `ids` must list every subtask of the task exactly once (else `400 VALIDATION_ERROR`); positions become 0…n-1. A subtask added or removed meanwhile → `409 VERSION_CONFLICT` with the current list. Archived task → `409 TASK_ARCHIVED`. Idempotent by nature (PUT).
+         * @description docs/tasks.md: `ids` must list every subtask of the task exactly once (else `400 VALIDATION_ERROR`); positions become 0…n-1. A subtask added or removed meanwhile → `409 VERSION_CONFLICT` with the current list. Archived task → `409 TASK_ARCHIVED`. Idempotent by nature (PUT).
          */
         put: {
             parameters: {
@@ -4365,7 +4365,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -4388,7 +4388,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
@@ -4411,7 +4411,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "NOT_FOUND";
@@ -4434,7 +4434,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VERSION_CONFLICT" | "TASK_ARCHIVED";
@@ -4457,7 +4457,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -4480,7 +4480,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -4509,7 +4509,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "RATE_LIMITED";
@@ -4532,7 +4532,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "INTERNAL_ERROR";
@@ -4555,7 +4555,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "SERVICE_UNAVAILABLE";
@@ -4587,7 +4587,7 @@ export interface paths {
         };
         /**
          * Your tags with task counts
-         * @description SPEC §3: every tag you have used, by name, with the number of tasks carrying it. One database round trip.
+         * @description docs/tasks.md: every tag you have used, by name, with the number of tasks carrying it. One database round trip.
          */
         get: {
             parameters: {
@@ -4618,7 +4618,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
@@ -4647,7 +4647,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "RATE_LIMITED";
@@ -4670,7 +4670,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "INTERNAL_ERROR";
@@ -4693,7 +4693,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "SERVICE_UNAVAILABLE";
@@ -4729,7 +4729,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a tag everywhere
-         * @description SPEC §3: removes the tag from all your tasks (each gets a new version) and deletes it. Unknown tag → 404.
+         * @description docs/tasks.md: removes the tag from all your tasks (each gets a new version) and deletes it. Unknown tag → 404.
          */
         delete: {
             parameters: {
@@ -4759,7 +4759,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -4782,7 +4782,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
@@ -4805,7 +4805,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "NOT_FOUND";
@@ -4828,7 +4828,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -4857,7 +4857,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "RATE_LIMITED";
@@ -4880,7 +4880,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "INTERNAL_ERROR";
@@ -4903,7 +4903,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "SERVICE_UNAVAILABLE";
@@ -4933,7 +4933,7 @@ export interface paths {
         };
         /**
          * Deleted items you can still restore
-         * @description SPEC §4: your restorable deletions, newest first – at most the 3 most recent, each for 7 days. Never paginated (`next_cursor` is always null).
+         * @description docs/recovery-and-activity.md: your restorable deletions, newest first – at most the 3 most recent, each for 7 days. Never paginated (`next_cursor` is always null).
          */
         get: {
             parameters: {
@@ -4966,7 +4966,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
@@ -4995,7 +4995,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "RATE_LIMITED";
@@ -5018,7 +5018,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "INTERNAL_ERROR";
@@ -5041,7 +5041,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "SERVICE_UNAVAILABLE";
@@ -5076,13 +5076,13 @@ export interface paths {
         put?: never;
         /**
          * Restore a deleted task
-         * @description SPEC §4: restores the task with its subtasks, notes, reminders and tags, all with their original ids, in one atomic step, and logs `restored` in the task's history. Pending reminders still in the future stay pending; those whose time passed meanwhile are cancelled. Past 7 days or no longer among your 3 most recent deletions → `410 TOMBSTONE_EXPIRED`; an open task while the active-task limit is reached → `409 LIMIT_EXCEEDED`; unknown or already restored → 404. No request body. Requires `Idempotency-Key`.
+         * @description docs/recovery-and-activity.md: restores the task with its subtasks, notes, reminders and tags, all with their original ids, in one atomic step, and logs `restored` in the task's history. Pending reminders still in the future stay pending; those whose time passed meanwhile are cancelled. Past 7 days or no longer among your 3 most recent deletions → `410 TOMBSTONE_EXPIRED`; an open task while the active-task limit is reached → `409 LIMIT_EXCEEDED`; unknown or already restored → 404. No request body. Requires `Idempotency-Key`.
          */
         post: {
             parameters: {
                 query?: never;
                 header: {
-                    /** @description Required (SPEC §1.6): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    /** @description Required (docs/conventions.md#idempotency): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
                     "idempotency-key": string;
                 };
                 path: {
@@ -5113,7 +5113,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "IDEMPOTENCY_KEY_REQUIRED" | "VALIDATION_ERROR";
@@ -5136,7 +5136,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
@@ -5159,7 +5159,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "NOT_FOUND";
@@ -5182,7 +5182,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "IDEMPOTENCY_IN_PROGRESS" | "LIMIT_EXCEEDED";
@@ -5205,7 +5205,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "TOMBSTONE_EXPIRED";
@@ -5228,7 +5228,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -5251,7 +5251,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "IDEMPOTENCY_KEY_REUSED";
@@ -5280,7 +5280,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "RATE_LIMITED";
@@ -5303,7 +5303,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "INTERNAL_ERROR";
@@ -5326,7 +5326,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "SERVICE_UNAVAILABLE";
@@ -5357,7 +5357,7 @@ export interface paths {
         };
         /**
          * Your activity log
-         * @description SPEC §4: every change to your data, newest first, with who made it and field diffs. Append-only. Cursor pagination; one database round trip.
+         * @description docs/recovery-and-activity.md: every change to your data, newest first, with who made it and field diffs. Append-only. Cursor pagination; one database round trip.
          */
         get: {
             parameters: {
@@ -5399,7 +5399,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "VALIDATION_ERROR";
@@ -5422,7 +5422,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
@@ -5451,7 +5451,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "RATE_LIMITED";
@@ -5474,7 +5474,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "INTERNAL_ERROR";
@@ -5497,7 +5497,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "SERVICE_UNAVAILABLE";
@@ -5530,7 +5530,7 @@ export interface paths {
         };
         /**
          * Public keys that sign our access tokens
-         * @description JWKS (RFC 7517) of the current signing key and of retired keys whose tokens may still be live (SPEC §2). Verify access tokens with RS256 and these keys, matching `kid`; on an unknown `kid`, fetch this document again.
+         * @description JWKS (RFC 7517) of the current signing key and of retired keys whose tokens may still be live (docs/identity.md). Verify access tokens with RS256 and these keys, matching `kid`; on an unknown `kid`, fetch this document again.
          */
         get: {
             parameters: {
@@ -5560,7 +5560,7 @@ export interface paths {
                         "application/json": {
                             error: {
                                 /**
-                                 * @description Machine-readable error code (SPEC §12).
+                                 * @description Machine-readable error code (docs/errors.md).
                                  * @enum {string}
                                  */
                                 code: "INTERNAL_ERROR";
@@ -5641,7 +5641,7 @@ export interface components {
             timezone: string;
             /** @enum {string} */
             tier: "free" | "pro";
-            /** @description Optimistic-locking version (SPEC §1.5). */
+            /** @description Optimistic-locking version (docs/conventions.md#optimistic-locking). */
             version: number;
             /** Format: date-time */
             created_at: string;
@@ -5785,7 +5785,7 @@ export interface components {
             occurrence_at: string | null;
             subtask_count: number;
             subtasks_completed: number;
-            /** @description Optimistic-locking version (SPEC §1.5). */
+            /** @description Optimistic-locking version (docs/conventions.md#optimistic-locking). */
             version: number;
             /**
              * Format: date-time
@@ -5817,7 +5817,7 @@ export interface components {
              */
             title: string;
             /**
-             * @description ≤ 1000 characters on the free plan, ≤ 2000 on Pro (configurable, SPEC §3).
+             * @description ≤ 1000 characters on the free plan, ≤ 2000 on Pro (configurable, docs/tasks.md).
              * @example Numbers from the finance sheet.
              */
             description?: string;
@@ -5978,7 +5978,7 @@ export interface components {
              */
             title?: string;
             /**
-             * @description ≤ 1000 characters on the free plan, ≤ 2000 on Pro (configurable, SPEC §3).
+             * @description ≤ 1000 characters on the free plan, ≤ 2000 on Pro (configurable, docs/tasks.md).
              * @example Numbers from the finance sheet.
              */
             description?: string;
@@ -6010,7 +6010,7 @@ export interface components {
             /** @description true archives (read-only); false un-archives – the only change an archived task accepts. */
             archived?: boolean;
             /**
-             * @description The version you read (SPEC §1.5); or send If-Match.
+             * @description The version you read (docs/conventions.md#optimistic-locking); or send If-Match.
              * @example 3
              */
             version?: number;
@@ -6041,9 +6041,9 @@ export interface components {
         };
         TaskCompletion: {
             task: components["schemas"]["Task"];
-            /** @description Achievements unlocked by this request (SPEC §9). */
+            /** @description Achievements unlocked by this request (docs/achievements-and-streaks.md). */
             unlocked_achievements: components["schemas"]["UnlockedAchievement"][];
-            /** @description The next instance of a recurring task, when this completion generated it (SPEC §5). */
+            /** @description The next instance of a recurring task, when this completion generated it (docs/recurring.md). */
             next_instance: components["schemas"]["Task"] | null;
         };
         UnlockedAchievement: {
@@ -6063,7 +6063,7 @@ export interface components {
          */
         CompletionRequest: {
             /**
-             * @description The version you read (SPEC §1.5); or send If-Match.
+             * @description The version you read (docs/conventions.md#optimistic-locking); or send If-Match.
              * @example 3
              */
             version?: number;
@@ -6139,7 +6139,7 @@ export interface components {
             title?: string;
             completed?: boolean;
             /**
-             * @description The version you read (SPEC §1.5); or send If-Match.
+             * @description The version you read (docs/conventions.md#optimistic-locking); or send If-Match.
              * @example 3
              */
             version?: number;

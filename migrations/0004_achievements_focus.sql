@@ -61,7 +61,7 @@ ALTER TABLE "user_achievements" ADD CONSTRAINT "user_achievements_achievement_id
 ALTER TABLE "focus_sessions" ADD CONSTRAINT "focus_sessions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "focus_sessions" ADD CONSTRAINT "focus_sessions_task_fk" FOREIGN KEY ("task_id") REFERENCES "public"."task_instances"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "focus_sessions_one_running_per_user" ON "focus_sessions" USING btree ("user_id") WHERE "focus_sessions"."ended_at" is null;--> statement-breakpoint
--- Hand-written: the achievement catalogue (SPEC §9). Chosen perks, and why:
+-- Hand-written: the achievement catalogue (docs/achievements-and-streaks.md). Chosen perks, and why:
 --   tasks_5            Task Starter         complete 5 tasks            max_tasks +15   (SPEC's own example)
 --   tasks_25           Getting Things Done  complete 25 tasks           max_tasks +25
 --   tasks_100          Centurion            complete 100 tasks          max_tasks +50   (free: 50 → 140 active)

@@ -5,7 +5,7 @@ import openapiTS, { astToString } from "openapi-typescript";
 import { createApp, openApiInfo } from "../src/app.ts";
 
 /**
- * SPEC §13: the OpenAPI document is committed (`contracts/openapi.json`) with TypeScript types generated
+ * docs/operations.md: the OpenAPI document is committed (`contracts/openapi.json`) with TypeScript types generated
  * for the frontend (`contracts/api.d.ts`). `npm run contract` regenerates both from the code;
  * `npm run contract -- --check` (run by CI) fails when the committed files drift from the code.
  */

@@ -3,7 +3,7 @@
  *
  *   npm run dev [-- --verbose]          PORT=8899 npm run dev          DATABASE_URL=postgres://… npm run dev
  *
- * Configuration: local defaults < `.dev.vars` < process environment (SPEC §15). Then: the database (the
+ * Configuration: local defaults < `.dev.vars` < process environment (docs/configuration.md). Then: the database (the
  * Postgres named by DATABASE_URL, else embedded PGlite under .data/pglite), migrations, the local Neon
  * HTTP endpoint, the dev signing key (.data/jwt-key.json), and `wrangler dev` on 127.0.0.1:PORT with the
  * merged variables. Ctrl-C stops it all, Worker first, database last.
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   const port = resolvePort(process.env);
   const fromEnv = keys.filter((key) => sources[key] === "environment");
   step("config", [devVars ? ".dev.vars" : "defaults (no .dev.vars)", fromEnv.length ? `environment: ${fromEnv.join(", ")}` : ""].filter(Boolean).join(" + "));
-  if (unknownKeys.length > 0) step("warning", `.dev.vars has keys SPEC §15 does not know: ${unknownKeys.join(", ")}`);
+  if (unknownKeys.length > 0) step("warning", `.dev.vars has keys docs/configuration.md does not know: ${unknownKeys.join(", ")}`);
 
   const givenDatabaseUrl = configured(vars, "DATABASE_URL");
   if (givenDatabaseUrl) step("database", `${redact(givenDatabaseUrl)} (DATABASE_URL from ${sources.DATABASE_URL})`);

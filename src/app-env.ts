@@ -7,11 +7,11 @@ export interface AppVariables {
   requestId: string;
   config: Config;
   services: ServiceContext;
-  /** Filled by handlers/middleware for the request's log line (SPEC §13). */
+  /** Filled by handlers/middleware for the request's log line (docs/operations.md). */
   logAction: string | undefined;
   logOutcome: string | undefined;
   userId: string | undefined;
-  /** Set by onError: the SPEC §12 code of an error response (the idempotency layer decides what to store). */
+  /** Set by onError: the docs/errors.md code of an error response (the idempotency layer decides what to store). */
   errorCode: ErrorCode | undefined;
   /** Set when the rate limiter could not be reached and the request was let through. */
   rateLimitFailOpen: boolean | undefined;

@@ -27,14 +27,14 @@ export const openApiInfo: Parameters<AppRouter["getOpenAPI31Document"]>[0] = {
     title: "Perpetua Flow API",
     version: "1.0.0",
     description:
-      "Task manager with an AI assistant. JSON over HTTPS; snake_case fields; RFC 3339 UTC times; `{data}` / `{error}` envelopes (SPEC §1).",
+      "Task manager with an AI assistant. JSON over HTTPS; snake_case fields; RFC 3339 UTC times; `{data}` / `{error}` envelopes (docs/conventions.md).",
   },
   servers: [{ url: "/", description: "This server" }],
 };
 
 export interface AppOptions {
   /**
-   * Rate limits and idempotency (SPEC §1.6, §1.7). Always on in the Worker; `load/` builds a second Worker
+   * Rate limits and idempotency (docs/conventions.md#idempotency, docs/conventions.md#rate-limits). Always on in the Worker; `load/` builds a second Worker
    * without them only to measure what they cost (bench scenario `guarded`).
    */
   guards?: boolean;

@@ -5,7 +5,7 @@ import type { UserHub } from "../durable-objects/user-hub/object";
 
 /**
  * Worker bindings: what wrangler.toml wires (Durable Objects, Queues) plus the raw string variables of
- * SPEC §15. Variables are parsed by `configSchema` below; code reads the parsed `Config`, never raw strings.
+ * docs/configuration.md. Variables are parsed by `configSchema` below; code reads the parsed `Config`, never raw strings.
  */
 export interface Bindings {
   USER_GUARD: DurableObjectNamespace<UserGuard>;
@@ -45,7 +45,7 @@ const optionalUrl = z
   .pipe(z.url().optional());
 
 /**
- * SPEC §15: every variable, its validation and its default. A deployment with a bad value fails loudly:
+ * docs/configuration.md: every variable, its validation and its default. A deployment with a bad value fails loudly:
  * `loadConfig` reports every offending variable by name (see middleware/config.ts).
  */
 export const configSchema = z.object({

@@ -31,7 +31,7 @@ export interface GuardDecision {
 const BUCKET_PREFIX = "bucket:";
 const AI_PREFIX = "ai:";
 const WINDOWS_KEY = "windows";
-// Per-task AI counters live as long as a login session can (refresh tokens last 7 days, SPEC §2).
+// Per-task AI counters live as long as a login session can (refresh tokens last 7 days, docs/identity.md).
 const AI_COUNTER_TTL_MS = 7 * 86_400_000;
 
 interface AiCounter {
@@ -41,7 +41,7 @@ interface AiCounter {
 
 /**
  * UserGuard – one per user id, or one per client IP for /auth/* (ARCHITECTURE "Durable Objects"). Holds the
- * sliding-window logs of SPEC §1.7 and the per-(session, task) AI counters of SPEC §7. A Durable Object runs
+ * sliding-window logs of docs/conventions.md#rate-limits and the per-(session, task) AI counters of docs/ai.md. A Durable Object runs
  * one request at a time, so check-and-count is atomic without locks; state lives in `ctx.storage`, so an
  * eviction loses nothing, and an alarm deletes what has gone idle.
  *

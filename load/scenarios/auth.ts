@@ -3,7 +3,7 @@ import type autocannon from "autocannon";
 import { defineScenario } from "../scenario.ts";
 
 /**
- * The identity hot path as a client lives it (SPEC §2): sign in with a Google ID token, refresh the pair,
+ * The identity hot path as a client lives it (docs/identity.md): sign in with a Google ID token, refresh the pair,
  * read the profile – in that order on every connection, each connection its own user (so one active
  * session per user never makes connections revoke each other). ID tokens come from the fake Google issuer
  * the bench stack starts; its JWKS is fetched once and cached, like Google's.

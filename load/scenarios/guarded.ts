@@ -2,7 +2,7 @@ import { seedUsersWithTokens } from "../seed-users.ts";
 import { defineScenario } from "../scenario.ts";
 
 /**
- * What the edge guards (SPEC §1.6, §1.7: the per-user UserGuard rate-limit RPC and the idempotency layer)
+ * What the edge guards (docs/conventions.md#idempotency, docs/conventions.md#rate-limits: the per-user UserGuard rate-limit RPC and the idempotency layer)
  * cost a request: an authenticated `GET /api/v1/users/me` (one database round trip) against the Worker
  * (src/index.ts) and against the same Worker built without the guards (load/unguarded-worker.ts), both
  * started by this run with the same variables, database and Neon endpoint, measured in alternation

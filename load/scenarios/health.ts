@@ -2,7 +2,7 @@ import { defineScenario } from "../scenario.ts";
 
 /**
  * The floor of the stack: readiness is one database round trip (`select` of the migration state) and
- * no auth, no rate limiting (SPEC §13) – so the figures show the cost of Worker + local Neon endpoint +
+ * no auth, no rate limiting (docs/operations.md) – so the figures show the cost of Worker + local Neon endpoint +
  * Postgres alone, the baseline the other scenarios are compared with.
  */
 export default defineScenario({

@@ -5,7 +5,7 @@ import { defineScenario } from "../scenario.ts";
 import { benchAccessToken } from "../seed-users.ts";
 
 /**
- * The tasks CRUD mix of issue 5 (SPEC §3): 70 % reads, 30 % writes, one Pro user per connection (so no
+ * The tasks CRUD mix of issue 5 (docs/tasks.md): 70 % reads, 30 % writes, one Pro user per connection (so no
  * user shares a rate-limit bucket or a row lock with another connection – "many users"), 1000 connections.
  * Each connection cycles through 10 requests; the writes carry Idempotency-Keys and the version it last
  * saw, so every answer is expected to be 2xx:

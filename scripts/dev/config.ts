@@ -2,8 +2,8 @@ import { configSchema } from "../../src/env.ts";
 import type { Vars } from "../lib/dev-vars.ts";
 
 /**
- * The configuration `npm run dev` hands the Worker (SPEC §15): local defaults, overlaid by `.dev.vars`,
- * overlaid by the process environment for any SPEC §15 variable. What the runner derives itself
+ * The configuration `npm run dev` hands the Worker (docs/configuration.md): local defaults, overlaid by `.dev.vars`,
+ * overlaid by the process environment for any docs/configuration.md variable. What the runner derives itself
  * (DATABASE_URL of the embedded database, NEON_FETCH_ENDPOINT, the dev signing key) only fills gaps: a
  * value configured in either layer always wins.
  */
@@ -76,7 +76,7 @@ export function validateConfig(schema: ConfigSchema, vars: Vars): string[] {
   return (result.error?.issues ?? []).map((issue) => `${String(issue.path[0] ?? "(config)")}: ${issue.message}`);
 }
 
-/** PORT from the process environment (SPEC §15), default 8787. */
+/** PORT from the process environment (docs/configuration.md), default 8787. */
 export function resolvePort(env: NodeJS.ProcessEnv): number {
   const raw = env.PORT;
   if (raw === undefined || raw.trim() === "") return 8787;

@@ -4,7 +4,7 @@ import { dirname } from "node:path";
 import { exportPKCS8, generateKeyPair } from "jose";
 
 /**
- * The RS256 signing key of local development (SPEC §15 JWT_PRIVATE_KEY / JWT_KEY_ID "generated for local
+ * The RS256 signing key of local development (docs/configuration.md JWT_PRIVATE_KEY / JWT_KEY_ID "generated for local
  * dev"). Generated on first run and kept in `.data/jwt-key.json` so issued tokens stay valid across
  * restarts; `npm run token` reads the same file. Never used outside a developer machine.
  */

@@ -58,7 +58,7 @@ function readJournal(migrationsFolder: string): JournalEntry[] {
 
 /**
  * What a fully migrated database must show: the number of journal entries and the `when` of the last
- * one. The Worker's readiness check (SPEC §13) compares this with
+ * one. The Worker's readiness check (docs/operations.md) compares this with
  * `select count(*), max(created_at) from drizzle.__drizzle_migrations`.
  */
 export function expectedMigration(migrationsFolder: string = MIGRATIONS_FOLDER): {

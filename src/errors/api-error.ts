@@ -11,8 +11,8 @@ export interface ApiErrorOptions {
 }
 
 /**
- * An error that maps to a SPEC §12 response. Services throw the named subclasses below (they know nothing
- * of HTTP); `onError` turns any ApiError into the §1.2 envelope with the table's status.
+ * An error that maps to a docs/errors.md response. Services throw the named subclasses below (they know nothing
+ * of HTTP); `onError` turns any ApiError into the docs/conventions.md#envelopes envelope with the table's status.
  */
 export class ApiError extends Error {
   readonly code: ErrorCode;

@@ -1,5 +1,5 @@
 /**
- * SPEC §12 as one table: every error code, its one HTTP status and a default human sentence.
+ * docs/errors.md as one table: every error code, its one HTTP status and a default human sentence.
  * The runtime mapping (on-error.ts) and the OpenAPI error responses (openapi.ts) are both generated from
  * this object, so the documentation cannot drift from what the API answers.
  */
@@ -20,7 +20,7 @@ export const errorCodes = {
   INSUFFICIENT_CREDITS: { status: 402, message: "Not enough AI credits." },
   TIER_REQUIRED: { status: 403, message: "This feature needs a Pro subscription." },
   NOT_FOUND: { status: 404, message: "The resource was not found." },
-  // Not in SPEC §12, which has no code for a wrong method; added so a 405 still has the §1.2 envelope.
+  // Not in docs/errors.md, which has no code for a wrong method; added so a 405 still has the docs/conventions.md#envelopes envelope.
   METHOD_NOT_ALLOWED: { status: 405, message: "This method is not allowed on this resource." },
   VERSION_CONFLICT: { status: 409, message: "The resource was changed by someone else." },
   IDEMPOTENCY_IN_PROGRESS: {

@@ -15,7 +15,7 @@ const BEARER_CHALLENGES: Partial<Record<ErrorCode, string>> = {
   OAUTH_VERIFICATION_FAILED: 'Bearer realm="api", error="invalid_token", error_description="Google ID token not verified"',
 };
 
-/** The SPEC §1.2 error envelope; `details` is omitted when there are none. */
+/** The docs/conventions.md#envelopes error envelope; `details` is omitted when there are none. */
 export function errorResponse(
   c: Context<AppEnv>,
   code: ErrorCode,

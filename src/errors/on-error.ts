@@ -58,7 +58,7 @@ export function onError(error: Error, c: Context<AppEnv>): Response {
   return errorResponse(c, "INTERNAL_ERROR", 500, errorCodes.INTERNAL_ERROR.message);
 }
 
-// SPEC §1.6: the first response, byte-for-byte in status and body, marked as a replay.
+// docs/conventions.md#idempotency: the first response, byte-for-byte in status and body, marked as a replay.
 function replay(stored: StoredResponse): Response {
   const headers = new Headers(stored.headers);
   headers.set(REPLAYED_HEADER, "true");

@@ -5,7 +5,7 @@ const errorBody = (codes: readonly [ErrorCode, ...ErrorCode[]]) =>
   z
     .object({
       error: z.object({
-        code: z.enum(codes).openapi({ description: "Machine-readable error code (SPEC §12)." }),
+        code: z.enum(codes).openapi({ description: "Machine-readable error code (docs/errors.md)." }),
         message: z.string().openapi({ description: "Human sentence, safe to show." }),
         request_id: z.string().openapi({ description: "Echo of X-Request-ID; quote it in support requests." }),
         details: z.unknown().optional().openapi({ description: "Code-specific details (fields, limits, current resource)." }),

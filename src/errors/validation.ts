@@ -8,7 +8,7 @@ export function fieldProblems(issues: readonly z.core.$ZodIssue[], prefix?: stri
   const join = (...parts: (string | undefined)[]) => parts.filter((part) => part !== undefined && part !== "").join(".");
   return issues.flatMap((issue) => {
     const path = issue.path.map(String).join(".");
-    // SPEC §1.4: unknown fields are rejected – name each one, not the object that holds it.
+    // docs/conventions.md#patch-semantics: unknown fields are rejected – name each one, not the object that holds it.
     if (issue.code === "unrecognized_keys") {
       return issue.keys.map((key) => ({ field: join(prefix, path, key), reason: "Unknown field." }));
     }

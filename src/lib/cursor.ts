@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ValidationFailed } from "../errors/api-error";
 
 /**
- * Opaque keyset-pagination cursors (SPEC §3 "opaque cursor"): base64url of a small JSON document holding the
+ * Opaque keyset-pagination cursors (docs/tasks.md "opaque cursor"): base64url of a small JSON document holding the
  * position after the last row served – the values of the sort key and the row id (the tie-breaker), plus
  * whatever the listing needs to check that the cursor belongs to it (e.g. the sort and order).
  *

@@ -3,7 +3,7 @@
  */
 const encoder = new TextEncoder();
 
-/** Lower-case hex SHA-256 of a UTF-8 string: how refresh tokens are stored at rest (SPEC §2). */
+/** Lower-case hex SHA-256 of a UTF-8 string: how refresh tokens are stored at rest (docs/identity.md). */
 export async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", encoder.encode(text));
   return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");

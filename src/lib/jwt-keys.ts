@@ -9,7 +9,7 @@ import {
 } from "jose";
 
 /**
- * Our RS256 signing key and the public keys we publish and accept (SPEC §2, §15):
+ * Our RS256 signing key and the public keys we publish and accept (docs/identity.md, docs/configuration.md):
  * - `JWT_PRIVATE_KEY`: PKCS#8 PEM or a private JWK (JSON); `JWT_KEY_ID` names it (else the JWK's `kid`, else
  *   its RFC 7638 thumbprint).
  * - `JWT_PREVIOUS_PUBLIC_KEYS`: a JWKS of retired keys, still published at /.well-known/jwks.json and still

@@ -2,7 +2,7 @@ import { SignJWT, decodeProtectedHeader, errors, jwtVerify } from "jose";
 import { ACCESS_TOKEN_ALG, loadSigningKeys, type KeyConfig } from "./jwt-keys";
 
 /**
- * Our access tokens (SPEC §2): RS256 JWTs, claims `sub` (user id), `sid` (login session), `tier`, `iss`,
+ * Our access tokens (docs/identity.md): RS256 JWTs, claims `sub` (user id), `sid` (login session), `tier`, `iss`,
  * `aud`, `iat`, `exp`, `jti`, header `kid`. Verification is stateless – no database – which is why a
  * logged-out session's access token stays valid until it expires (≤ ACCESS_TOKEN_TTL_SECONDS); refresh
  * tokens, which are checked against the database, die at once.

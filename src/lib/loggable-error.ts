@@ -1,5 +1,5 @@
 /**
- * An error as it may appear in a log line (SPEC §13): drizzle's "Failed query" errors embed the statement's
+ * An error as it may appear in a log line (docs/operations.md): drizzle's "Failed query" errors embed the statement's
  * parameters, which can hold user content or token hashes, and hide the database's own message in `cause`.
  * This keeps the first line of the message (the statement text is in the code anyway) and surfaces the cause.
  */

@@ -1,7 +1,7 @@
 import { ValidationFailed } from "../errors/api-error";
 
 /**
- * SPEC §1.4–1.5 helpers for PATCH-like writes.
+ * docs/conventions.md#patch-semantics helpers for PATCH-like writes.
  *
  * `expectedVersion` – the version the client saw, from the body's `version` or an `If-Match: "<n>"` header
  * (weak `W/"n"` accepted). Both given and different → 400; a malformed header → 400. `required` makes a
@@ -24,7 +24,7 @@ export function expectedVersion(input: { bodyVersion?: number | undefined; ifMat
   return version;
 }
 
-/** A field diff for the activity log (SPEC §4): `{field: {from, to}}` for the fields that really changed. */
+/** A field diff for the activity log (docs/recovery-and-activity.md): `{field: {from, to}}` for the fields that really changed. */
 export type FieldChanges = Record<string, { from: unknown; to: unknown }>;
 
 export function diffFields<T extends object>(before: T, after: T, fields: readonly (keyof T & string)[]): FieldChanges {

@@ -5,7 +5,7 @@ import { ApiError } from "../errors/api-error";
 import { createLogger } from "../lib/logger";
 
 /**
- * Validates the environment (SPEC §15) before anything reads it. A bad deployment answers every request
+ * Validates the environment (docs/configuration.md) before anything reads it. A bad deployment answers every request
  * with one clear 500 INTERNAL_ERROR and logs which variables are wrong – the client never sees the names.
  */
 export const configuration = createMiddleware<AppEnv>(async (c, next) => {

@@ -17,7 +17,7 @@ export interface RequestLogLine {
 }
 
 /**
- * One structured JSON line per request (SPEC §13). `route` is the matched template (`/api/v1/tasks/:id`),
+ * One structured JSON line per request (docs/operations.md). `route` is the matched template (`/api/v1/tasks/:id`),
  * never the raw path, so ids do not explode log cardinality. Only the fields below are ever logged: no
  * headers, no bodies, so tokens and secrets cannot leak through this line.
  */

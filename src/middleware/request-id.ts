@@ -3,7 +3,7 @@ import type { AppEnv } from "../app-env";
 
 export const REQUEST_ID_HEADER = "X-Request-ID";
 
-// SPEC §1.9: a client id is kept when it is a sane token (safe to log and to echo), else we make one.
+// docs/conventions.md#request-ids: a client id is kept when it is a sane token (safe to log and to echo), else we make one.
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
 /** Accepts or generates the request id and echoes it on every response, errors included. */

@@ -54,7 +54,7 @@ export function defineRoute<const R extends RouteConfig>(input: R & RouteExtras)
   return createRoute({ ...route, responses, ...(auth ? { security: [{ bearerAuth: [] }] } : {}) });
 }
 
-/** SPEC §1.2 success envelope. */
+/** docs/conventions.md#envelopes success envelope. */
 export function dataEnvelope<T extends z.ZodType>(schema: T) {
   return z.object({ data: schema });
 }

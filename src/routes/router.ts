@@ -4,7 +4,7 @@ import { validationHook } from "../errors/validation";
 
 export type AppRouter = OpenAPIHono<AppEnv>;
 
-/** Every router (app and resources) shares the zod hook that turns schema failures into SPEC §12 errors. */
+/** Every router (app and resources) shares the zod hook that turns schema failures into docs/errors.md errors. */
 export function createRouter(): AppRouter {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 }

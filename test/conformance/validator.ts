@@ -42,7 +42,7 @@ const DOCUMENT_ID = "openapi.json";
 
 /**
  * Served by the Worker but not API operations, so deliberately not in the document: the reference UI and
- * the document itself (SPEC §13), and CORS preflights (answered by the middleware for every path).
+ * the document itself (docs/operations.md), and CORS preflights (answered by the middleware for every path).
  */
 const OUTSIDE_THE_DOCUMENT: readonly { method?: string; path: RegExp }[] = [
   { path: /^\/openapi\.json$/ },

@@ -17,7 +17,7 @@ interface Document {
 // The same call that serves /openapi.json (app.doc31) – generated here in Node, where the validator runs.
 const generated = (): Document => JSON.parse(JSON.stringify(createApp().getOpenAPI31Document(openApiInfo))) as Document;
 
-describe("OpenAPI document (SPEC §13)", () => {
+describe("OpenAPI document (docs/operations.md)", () => {
   it("is OpenAPI 3.1 and validates with zero errors", async () => {
     const document = generated();
     expect(document.openapi).toBe("3.1.0");
@@ -29,7 +29,7 @@ describe("OpenAPI document (SPEC §13)", () => {
     expect(generated()).toEqual(committed);
   });
 
-  it("gives every operation a summary, tags, a 500, and only §12 error codes under their own status", () => {
+  it("gives every operation a summary, tags, a 500, and only docs/errors.md error codes under their own status", () => {
     const operations = Object.values(generated().paths).flatMap((item) => Object.values(item));
     expect(operations.length).toBeGreaterThan(0);
     for (const operation of operations) {

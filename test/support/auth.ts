@@ -74,7 +74,7 @@ export const googleIssuerControl = {
   },
 };
 
-/** A client IP of its own for each auth call, so the per-IP auth rate limit (SPEC §1.7) never interferes. */
+/** A client IP of its own for each auth call, so the per-IP auth rate limit (docs/conventions.md#rate-limits) never interferes. */
 export function randomIp(): string {
   return `2001:db8::${crypto.randomUUID().slice(0, 4)}:${crypto.randomUUID().slice(0, 4)}`;
 }

@@ -1,5 +1,5 @@
 /**
- * SPEC §9 achievements, streaks and perks. Migration 0004_achievements_focus (which also seeds the
+ * docs/achievements-and-streaks.md achievements, streaks and perks. Migration 0004_achievements_focus (which also seeds the
  * catalogue).
  */
 import { sql } from "drizzle-orm";
@@ -41,7 +41,7 @@ export const achievementDefinitions = pgTable(
 );
 
 /**
- * Per-user progress counters (SPEC §9), one row per user, created lazily with
+ * Per-user progress counters (docs/achievements-and-streaks.md), one row per user, created lazily with
  * `INSERT … ON CONFLICT (user_id) DO UPDATE` by the first completion (or at sign-up).
  */
 export const userAchievementStates = pgTable(
@@ -53,7 +53,7 @@ export const userAchievementStates = pgTable(
     lifetimeTasksCompleted: integer("lifetime_tasks_completed").notNull().default(0),
     currentStreak: integer("current_streak").notNull().default(0),
     longestStreak: integer("longest_streak").notNull().default(0),
-    /** UTC calendar day of the last counted completion (streaks are UTC days, SPEC §9). */
+    /** UTC calendar day of the last counted completion (streaks are UTC days, docs/achievements-and-streaks.md). */
     lastCompletionDate: date("last_completion_date", { mode: "string" }),
     focusCompletions: integer("focus_completions").notNull().default(0),
     notesConverted: integer("notes_converted").notNull().default(0),

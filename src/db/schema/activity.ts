@@ -1,5 +1,5 @@
 /**
- * SPEC §4 activity log (append-only; trigger in 0007) and deletion tombstones. Migration 0007_platform.
+ * docs/recovery-and-activity.md activity log (append-only; trigger in 0007) and deletion tombstones. Migration 0007_platform.
  */
 import { sql } from "drizzle-orm";
 import { check, index, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
@@ -17,7 +17,7 @@ export const TOMBSTONE_ENTITY_TYPES = ["task", "note"] as const;
 export type TombstoneEntityType = (typeof TOMBSTONE_ENTITY_TYPES)[number];
 
 /**
- * Exactly the SPEC §4 columns. `entity_type` (`task`, `subtask`, `note`, `template`, `reminder`, …) and
+ * Exactly the docs/recovery-and-activity.md columns. `entity_type` (`task`, `subtask`, `note`, `template`, `reminder`, …) and
  * `action` (`created`, `updated`, `completed`, …) are open sets checked only for shape, so a new feature
  * can log a new kind of change without a migration. `entity_id` has no foreign key on purpose: the
  * history of a task must survive its deletion (`GET /tasks/{id}/history`).
@@ -53,7 +53,7 @@ export const activityLog = pgTable(
 
 /**
  * Snapshot of a deleted task (with its subtasks, notes, reminders, tags) or note, restorable with the
- * original ids for 7 days; a user keeps the 3 most recent (SPEC §4). `restored_at` marks a used one.
+ * original ids for 7 days; a user keeps the 3 most recent (docs/recovery-and-activity.md). `restored_at` marks a used one.
  */
 export const deletionTombstones = pgTable(
   "deletion_tombstones",

@@ -1,5 +1,5 @@
 /**
- * SPEC §7 AI: chat conversations, the immutable interaction log and the suggestions awaiting the user's
+ * docs/ai.md AI: chat conversations, the immutable interaction log and the suggestions awaiting the user's
  * confirmation. Migration 0006_ai; the append-only trigger on ai_interactions is appended there.
  */
 import { sql } from "drizzle-orm";
@@ -35,7 +35,7 @@ export type AiSuggestionStatus = (typeof AI_SUGGESTION_STATUSES)[number];
 export const AI_MESSAGE_ROLES = ["user", "assistant"] as const;
 export type AiMessageRole = (typeof AI_MESSAGE_ROLES)[number];
 
-/** A chat thread (`conversation_id` of `POST /ai/chat`, SPEC §7): lets a follow-up message keep context. */
+/** A chat thread (`conversation_id` of `POST /ai/chat`, docs/ai.md): lets a follow-up message keep context. */
 export const aiConversations = pgTable(
   "ai_conversations",
   {
@@ -92,7 +92,7 @@ export const aiInteractions = pgTable(
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    /** The login session (`sid`) – the per-task AI counters are per session (SPEC §7). */
+    /** The login session (`sid`) – the per-task AI counters are per session (docs/ai.md). */
     sessionId: uuid("session_id"),
     taskId: uuid("task_id"),
     noteId: uuid("note_id"),
@@ -129,7 +129,7 @@ export const aiInteractions = pgTable(
 );
 
 /**
- * What the AI proposed, waiting for `confirm`/`reject` (SPEC §7.4). Expires after 24 h (`expires_at`,
+ * What the AI proposed, waiting for `confirm`/`reject` (docs/ai.md#confirmation). Expires after 24 h (`expires_at`,
  * set by the service); a sweep marks stale pending rows `expired`.
  */
 export const aiSuggestions = pgTable(

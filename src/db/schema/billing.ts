@@ -1,5 +1,5 @@
 /**
- * SPEC §10 subscriptions (Checkout.com) and the webhook event store. Migration 0005_credits_billing.
+ * docs/billing.md subscriptions (Checkout.com) and the webhook event store. Migration 0005_credits_billing.
  */
 import { sql } from "drizzle-orm";
 import { boolean, check, index, integer, jsonb, pgTable, text, unique, uuid } from "drizzle-orm/pg-core";
@@ -31,7 +31,7 @@ export const subscriptions = pgTable(
     gracePeriodEnd: timestamptz("grace_period_end"),
     cancelAtPeriodEnd: boolean("cancel_at_period_end").notNull().default(false),
     cancelledAt: timestamptz("cancelled_at"),
-    /** Consecutive declined payments; 3 → grace (SPEC §10); reset by a captured payment. */
+    /** Consecutive declined payments; 3 → grace (docs/billing.md); reset by a captured payment. */
     failedPaymentCount: integer("failed_payment_count").notNull().default(0),
     checkoutCustomerId: text("checkout_customer_id"),
     /** Stored card/instrument used for renewals. */
@@ -41,7 +41,7 @@ export const subscriptions = pgTable(
     checkoutLastPaymentId: text("checkout_last_payment_id"),
     /**
      * `created_on` of the newest webhook event applied: older events arriving late are recorded but do
-     * not move the state backwards (SPEC §10 "events may arrive out of order").
+     * not move the state backwards (docs/billing.md "events may arrive out of order").
      */
     lastEventCreatedOn: timestamptz("last_event_created_on"),
     createdAt: createdAt(),
@@ -58,7 +58,7 @@ export const subscriptions = pgTable(
     ),
     check("subscriptions_grace_has_end", sql`${t.status} <> 'grace' or ${t.gracePeriodEnd} is not null`),
     // 0008_indexes
-    // The daily subscription_check job (SPEC §10): ended periods and finished grace periods.
+    // The daily subscription_check job (docs/billing.md): ended periods and finished grace periods.
     index("subscriptions_period_end_idx")
       .on(t.currentPeriodEnd)
       .where(sql`${t.status} in ('active', 'past_due', 'cancelled')`),

@@ -28,7 +28,7 @@ export const updatedAt = () =>
     .$onUpdateFn(() => sql`now()`);
 
 /**
- * Optimistic-locking counter of the versioned resources (SPEC §1.5): starts at 1, every successful change
+ * Optimistic-locking counter of the versioned resources (docs/conventions.md#optimistic-locking): starts at 1, every successful change
  * sets `version = version + 1` in the same `UPDATE … WHERE version = $seen`.
  */
 export const version = () => integer("version").notNull().default(1);

@@ -1,5 +1,5 @@
 /**
- * SPEC §8 AI credits: lots (what a user holds) and the append-only ledger (every movement).
+ * docs/credits.md AI credits: lots (what a user holds) and the append-only ledger (every movement).
  * Migration 0005_credits_billing; the ledger's append-only trigger is appended there.
  */
 import { sql } from "drizzle-orm";
@@ -7,7 +7,7 @@ import { check, index, integer, pgTable, text, uniqueIndex, uuid } from "drizzle
 import { checkLength, checkOneOf, createdAt, id, timestamptz } from "./columns";
 import { users } from "./identity";
 
-/** Also the consumption order (SPEC §8): daily → subscription → purchased → kickstart. */
+/** Also the consumption order (docs/credits.md): daily → subscription → purchased → kickstart. */
 export const CREDIT_LOT_KINDS = ["daily", "subscription", "purchased", "kickstart"] as const;
 export type CreditLotKind = (typeof CREDIT_LOT_KINDS)[number];
 
@@ -48,12 +48,12 @@ export const creditLots = pgTable(
     uniqueIndex("credit_lots_user_kind_reference_unique")
       .on(t.userId, t.kind, t.reference)
       .where(sql`${t.reference} is not null`),
-    // Kickstart credits are granted once per user, ever (SPEC §8).
+    // Kickstart credits are granted once per user, ever (docs/credits.md).
     uniqueIndex("credit_lots_one_kickstart_per_user")
       .on(t.userId)
       .where(sql`${t.kind} = 'kickstart'`),
     // 0008_indexes
-    // Consumption and balance (SPEC §8): only lots with credits left are ever read.
+    // Consumption and balance (docs/credits.md): only lots with credits left are ever read.
     index("credit_lots_user_available_idx")
       .on(t.userId, t.kind, t.expiresAt, t.createdAt)
       .where(sql`${t.remaining} > 0 and ${t.expiredAt} is null`),

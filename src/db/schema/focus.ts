@@ -1,5 +1,5 @@
 /**
- * SPEC §11 focus mode sessions. Migration 0004_achievements_focus.
+ * docs/reminders-notifications-realtime.md focus mode sessions. Migration 0004_achievements_focus.
  */
 import { sql } from "drizzle-orm";
 import { boolean, check, foreignKey, index, integer, pgTable, uniqueIndex, uuid } from "drizzle-orm/pg-core";
@@ -24,7 +24,7 @@ export const focusSessions = pgTable(
     /** null while running. */
     endedAt: timestamptz("ended_at"),
     elapsedSeconds: integer("elapsed_seconds"),
-    /** elapsed ≥ planned (SPEC §11); set when the session ends. */
+    /** elapsed ≥ planned (docs/reminders-notifications-realtime.md); set when the session ends. */
     completed: boolean("completed").notNull().default(false),
   },
   (t) => [
@@ -42,7 +42,7 @@ export const focusSessions = pgTable(
       columns: [t.taskId],
       foreignColumns: [taskInstances.id],
     }).onDelete("set null"),
-    // At most one running session per user (SPEC §11); a second start fails with 23505.
+    // At most one running session per user (docs/reminders-notifications-realtime.md); a second start fails with 23505.
     uniqueIndex("focus_sessions_one_running_per_user")
       .on(t.userId)
       .where(sql`${t.endedAt} is null`),

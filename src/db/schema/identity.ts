@@ -1,5 +1,5 @@
 /**
- * SPEC §2 Identity: users, login sessions (the `sid` of access tokens) and rotating refresh tokens.
+ * docs/identity.md Identity: users, login sessions (the `sid` of access tokens) and rotating refresh tokens.
  * Migration 0001_initial_schema.
  */
 import { sql } from "drizzle-orm";
@@ -18,7 +18,7 @@ import {
 export const USER_TIERS = ["free", "pro"] as const;
 export type UserTier = (typeof USER_TIERS)[number];
 
-/** Why a login session ended; `new_sign_in` implements "one active session per user" (SPEC §2). */
+/** Why a login session ended; `new_sign_in` implements "one active session per user" (docs/identity.md). */
 export const SESSION_REVOKE_REASONS = ["logout", "new_sign_in", "refresh_token_reused", "expired"] as const;
 export type SessionRevokeReason = (typeof SESSION_REVOKE_REASONS)[number];
 
@@ -29,14 +29,14 @@ export const users = pgTable(
     /** Google's stable subject id: the identity key (an e-mail address can change hands). */
     googleSub: text("google_sub").notNull().unique("users_google_sub_unique"),
     email: text("email").notNull(),
-    /** 1–100 chars (SPEC §2); a longer or empty Google profile name must be trimmed by the sign-in service. */
+    /** 1–100 chars (docs/identity.md); a longer or empty Google profile name must be trimmed by the sign-in service. */
     name: text("name").notNull(),
     avatarUrl: text("avatar_url"),
     /** IANA zone; validity is checked in the API (pg_timezone_names is not usable in a CHECK). */
     timezone: text("timezone").notNull().default("UTC"),
     /**
      * Denormalised from `subscriptions` so every request can read limits from one row; the billing
-     * service changes both in the same statement/batch (SPEC §10 "tier changes take effect immediately").
+     * service changes both in the same statement/batch (docs/billing.md "tier changes take effect immediately").
      */
     tier: text("tier", { enum: USER_TIERS }).notNull().default("free"),
     lastSignInAt: timestamptz("last_sign_in_at"),
@@ -78,7 +78,7 @@ export const authSessions = pgTable(
     checkLength("auth_sessions_user_agent_length", t.userAgent, 0, 512),
     checkLength("auth_sessions_ip_length", t.ip, 1, 45),
     /**
-     * One active session per user (SPEC §2). Sign-in must revoke the old session before inserting the new
+     * One active session per user (docs/identity.md). Sign-in must revoke the old session before inserting the new
      * one in the same atomic step (a CTE or a batch); a concurrent second sign-in then fails with 23505
      * instead of leaving two live sessions.
      */
@@ -90,7 +90,7 @@ export const authSessions = pgTable(
   ],
 );
 
-/** Opaque refresh tokens, stored only as the hex SHA-256 of the token (SPEC §2). */
+/** Opaque refresh tokens, stored only as the hex SHA-256 of the token (docs/identity.md). */
 export const refreshTokens = pgTable(
   "refresh_tokens",
   {
@@ -113,7 +113,7 @@ export const refreshTokens = pgTable(
     // 0008_indexes
     index("refresh_tokens_session_idx").on(t.sessionId),
     index("refresh_tokens_user_idx").on(t.userId),
-    // The daily purge: revoked > 7 days ago, or expired (SPEC §2).
+    // The daily purge: revoked > 7 days ago, or expired (docs/identity.md).
     index("refresh_tokens_revoked_at_idx").on(t.revokedAt).where(sql`${t.revokedAt} is not null`),
     index("refresh_tokens_expires_at_idx").on(t.expiresAt),
     index("refresh_tokens_replaced_by_idx").on(t.replacedBy).where(sql`${t.replacedBy} is not null`),

@@ -1,5 +1,5 @@
 /**
- * SPEC §6 notes (text or voice, standalone or on a task). Migration 0003_notes_reminders.
+ * docs/notes-and-voice.md notes (text or voice, standalone or on a task). Migration 0003_notes_reminders.
  */
 import { sql } from "drizzle-orm";
 import { boolean, check, foreignKey, index, integer, pgTable, text, uuid } from "drizzle-orm/pg-core";
@@ -22,7 +22,7 @@ export type NoteSource = (typeof NOTE_SOURCES)[number];
 export const TRANSCRIPT_STATUSES = ["none", "pending", "done", "failed"] as const;
 export type TranscriptStatus = (typeof TRANSCRIPT_STATUSES)[number];
 
-/** The Pro maximum; the free limit (2000) is enforced by the API (SPEC §6). */
+/** The Pro maximum; the free limit (2000) is enforced by the API (docs/notes-and-voice.md). */
 export const NOTE_CONTENT_MAX = 10000;
 
 export const notes = pgTable(
@@ -41,7 +41,7 @@ export const notes = pgTable(
     transcriptStatus: text("transcript_status", { enum: TRANSCRIPT_STATUSES }).notNull().default("none"),
     archived: boolean("archived").notNull().default(false),
     /**
-     * Set when an AI note conversion is confirmed (SPEC §7.4): the task it became. Guards against a
+     * Set when an AI note conversion is confirmed (docs/ai.md#confirmation): the task it became. Guards against a
      * second conversion (`WHERE converted_at IS NULL`); SET NULL if that task is later deleted.
      */
     convertedTaskId: uuid("converted_task_id"),
@@ -71,7 +71,7 @@ export const notes = pgTable(
     // 0008_indexes
     index("notes_user_created_idx").on(t.userId, t.createdAt, t.id),
     index("notes_task_created_idx").on(t.taskId, t.createdAt, t.id).where(sql`${t.taskId} is not null`),
-    // The standalone-notes limit (SPEC §6).
+    // The standalone-notes limit (docs/notes-and-voice.md).
     index("notes_user_standalone_idx").on(t.userId).where(sql`${t.taskId} is null`),
     index("notes_converted_task_idx").on(t.convertedTaskId).where(sql`${t.convertedTaskId} is not null`),
   ],

@@ -1,5 +1,5 @@
 /**
- * SPEC §11 in-app notifications and Web Push subscriptions. Migration 0007_platform.
+ * docs/reminders-notifications-realtime.md in-app notifications and Web Push subscriptions. Migration 0007_platform.
  */
 import { sql } from "drizzle-orm";
 import { check, index, integer, jsonb, pgTable, text, uuid } from "drizzle-orm/pg-core";
@@ -50,7 +50,7 @@ export const pushSubscriptions = pgTable(
     auth: text("auth").notNull(),
     createdAt: createdAt(),
     lastSuccessAt: timestamptz("last_success_at"),
-    /** Consecutive retryable failures (429/5xx); a 404/410 deletes the row instead (SPEC §11). */
+    /** Consecutive retryable failures (429/5xx); a 404/410 deletes the row instead (docs/reminders-notifications-realtime.md). */
     failureCount: integer("failure_count").notNull().default(0),
   },
   (t) => [

@@ -1,5 +1,5 @@
 /**
- * Plumbing tables of ARCHITECTURE.md: idempotency records (SPEC §1.6), the transactional outbox and the
+ * Plumbing tables of ARCHITECTURE.md: idempotency records (docs/conventions.md#idempotency), the transactional outbox and the
  * daily-job ledger. Migration 0007_platform.
  */
 import { sql } from "drizzle-orm";

@@ -1,5 +1,5 @@
 /**
- * SPEC §11 reminders on a task. Migration 0003_notes_reminders.
+ * docs/reminders-notifications-realtime.md reminders on a task. Migration 0003_notes_reminders.
  */
 import { sql } from "drizzle-orm";
 import { check, foreignKey, index, integer, pgTable, text, uuid } from "drizzle-orm/pg-core";
@@ -34,7 +34,7 @@ export const reminders = pgTable(
     kind: text("kind", { enum: REMINDER_KINDS }).notNull(),
     /**
      * When it fires. Absolute: what the user chose. Relative: due_date + offset, recomputed by the task
-     * service whenever the due date moves (SPEC §11); null while the task has no due date.
+     * service whenever the due date moves (docs/reminders-notifications-realtime.md); null while the task has no due date.
      */
     remindAt: timestamptz("remind_at"),
     offsetMinutes: integer("offset_minutes"),

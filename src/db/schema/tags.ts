@@ -1,5 +1,5 @@
 /**
- * SPEC §3 tags: per-user names, attached to tasks through `task_tags`. Migration 0002_tasks.
+ * docs/tasks.md tags: per-user names, attached to tasks through `task_tags`. Migration 0002_tasks.
  */
 import { sql } from "drizzle-orm";
 import { check, foreignKey, index, pgTable, primaryKey, text, unique, uuid } from "drizzle-orm/pg-core";
@@ -16,7 +16,7 @@ export const tags = pgTable(
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    /** Stored lowercased and trimmed (SPEC §3); the CHECK refuses anything the API forgot to normalise. */
+    /** Stored lowercased and trimmed (docs/tasks.md); the CHECK refuses anything the API forgot to normalise. */
     name: text("name").notNull(),
     createdAt: createdAt(),
   },
@@ -50,7 +50,7 @@ export const taskTags = pgTable(
       columns: [t.taskId, t.userId],
       foreignColumns: [taskInstances.id, taskInstances.userId],
     }).onDelete("cascade"),
-    // `DELETE /tags/{name}` deletes the tag; the cascade removes it from every task (SPEC §3).
+    // `DELETE /tags/{name}` deletes the tag; the cascade removes it from every task (docs/tasks.md).
     foreignKey({
       name: "task_tags_tag_owner_fk",
       columns: [t.tagId, t.userId],

@@ -1,5 +1,5 @@
 /**
- * SPEC §3 tasks and subtasks, §5 recurring templates. Migration 0002_tasks (secondary indexes: 0008).
+ * docs/tasks.md tasks and subtasks, docs/recurring.md recurring templates. Migration 0002_tasks (secondary indexes: 0008).
  *
  * Every task is a `task_instances` row; a recurring one also carries `template_id` + `occurrence_at`.
  */
@@ -41,7 +41,7 @@ export type CompletedBy = (typeof COMPLETED_BY)[number];
 export const SUBTASK_SOURCES = ["user", "ai"] as const;
 export type SubtaskSource = (typeof SUBTASK_SOURCES)[number];
 
-/** The Pro maximum; the per-tier limit (free 1000) is enforced by the API (SPEC §3). */
+/** The Pro maximum; the per-tier limit (free 1000) is enforced by the API (docs/tasks.md). */
 export const DESCRIPTION_MAX = 2000;
 export const TITLE_MAX = 200;
 
@@ -64,7 +64,7 @@ export const taskTemplates = pgTable(
     startsAt: timestamptz("starts_at").notNull(),
     until: timestamptz("until"),
     count: integer("count"),
-    /** false = paused (SPEC §5 pause/resume): no instance is generated while paused. */
+    /** false = paused (docs/recurring.md pause/resume): no instance is generated while paused. */
     active: boolean("active").notNull().default(true),
     /** The next occurrence not yet generated; null once the series has ended. */
     nextOccurrenceAt: timestamptz("next_occurrence_at"),
@@ -124,7 +124,7 @@ export const taskInstances = pgTable(
     /** Denormalised counters kept by the subtask services in the same statement as the subtask change. */
     subtaskCount: integer("subtask_count").notNull().default(0),
     subtasksCompleted: integer("subtasks_completed").notNull().default(0),
-    /** Full-text vector for `GET /tasks?q=` (SPEC §3): title weighted A, description B. */
+    /** Full-text vector for `GET /tasks?q=` (docs/tasks.md): title weighted A, description B. */
     search: tsvector("search")
       .notNull()
       .generatedAlwaysAs(
@@ -167,9 +167,9 @@ export const taskInstances = pgTable(
       columns: [t.templateId],
       foreignColumns: [taskTemplates.id],
     }).onDelete("set null"),
-    // Generation is idempotent per (template, occurrence) (SPEC §5); NULLs (plain tasks) never collide.
+    // Generation is idempotent per (template, occurrence) (docs/recurring.md); NULLs (plain tasks) never collide.
     unique("task_instances_template_occurrence_unique").on(t.templateId, t.occurrenceAt),
-    // At most one open instance per template (SPEC §5). Reopening an old instance while a newer one is
+    // At most one open instance per template (docs/recurring.md). Reopening an old instance while a newer one is
     // open fails with 23505: the service must decide (e.g. refuse, or remove the untouched newer one).
     uniqueIndex("task_instances_one_open_per_template")
       .on(t.templateId)
@@ -177,16 +177,16 @@ export const taskInstances = pgTable(
     // Target of the composite (task_id, user_id) references: a child row can only hang off its owner's task.
     unique("task_instances_id_user_unique").on(t.id, t.userId),
     // 0008_indexes
-    // One per `sort` of GET /tasks (SPEC §3); `id` last = the keyset-pagination tie-breaker.
+    // One per `sort` of GET /tasks (docs/tasks.md); `id` last = the keyset-pagination tie-breaker.
     index("task_instances_user_created_idx").on(t.userId, t.createdAt, t.id),
     index("task_instances_user_updated_idx").on(t.userId, t.updatedAt, t.id),
     index("task_instances_user_due_idx").on(t.userId, t.dueDate, t.id),
     index("task_instances_user_priority_idx").on(t.userId, t.priorityRank, t.createdAt, t.id),
-    // The active-task limit (SPEC §3): counting a user's open tasks reads only this small index.
+    // The active-task limit (docs/tasks.md): counting a user's open tasks reads only this small index.
     index("task_instances_user_active_idx")
       .on(t.userId)
       .where(sql`not ${t.completed} and not ${t.archived}`),
-    // `q` full-text search (SPEC §3), combined with the user_id indexes by a bitmap AND.
+    // `q` full-text search (docs/tasks.md), combined with the user_id indexes by a bitmap AND.
     index("task_instances_search_idx").using("gin", t.search),
   ],
 );

@@ -1,7 +1,7 @@
 import { createLocalJWKSet, type JSONWebKeySet, type JWK } from "jose";
 
 /**
- * Google's signing keys (SPEC §2), cached per isolate and per JWKS URL:
+ * Google's signing keys (docs/identity.md), cached per isolate and per JWKS URL:
  * - fresh for `Cache-Control: max-age` minus `Age` (24 h when the header is absent);
  * - a `kid` we do not know triggers one refetch (Google publishes a new key before it signs with it, so an
  *   unknown kid usually means our copy is old) – at most one such refetch per URL every 30 s, so tokens

@@ -4,7 +4,7 @@ import { googleKeyFor } from "./jwks-cache";
 export { GoogleKeysUnavailable } from "./jwks-cache";
 
 /**
- * Verification of a Google ID token exactly as SPEC §2 says: RS256 only, signature by a key of
+ * Verification of a Google ID token exactly as docs/identity.md says: RS256 only, signature by a key of
  * `GOOGLE_JWKS_URL`, `iss` accounts.google.com or https://accounts.google.com, `aud` one of
  * `GOOGLE_CLIENT_IDS`, `exp`/`iat` with 300 s of clock skew, `email_verified` true.
  */

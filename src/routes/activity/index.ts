@@ -1,7 +1,7 @@
 import type { AppRouter } from "../router";
 import { registerListActivity } from "./list";
 
-/** SPEC §4 activity log (a task's own history is `GET /tasks/{id}/history`, mounted with tasks). */
+/** docs/recovery-and-activity.md activity log (a task's own history is `GET /tasks/{id}/history`, mounted with tasks). */
 export function mountActivity(router: AppRouter): void {
   registerListActivity(router);
 }

@@ -22,7 +22,7 @@ const route = defineRoute({
   path: "/activity",
   tags: ["Activity"],
   summary: "Your activity log",
-  description: "SPEC §4: every change to your data, newest first, with who made it and field diffs. Append-only. Cursor pagination; one database round trip.",
+  description: "docs/recovery-and-activity.md: every change to your data, newest first, with who made it and field diffs. Append-only. Cursor pagination; one database round trip.",
   errors: [...AUTHED_ERRORS],
   request: { query },
   responses: {

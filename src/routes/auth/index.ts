@@ -3,7 +3,7 @@ import { registerGoogleSignIn } from "./google";
 import { registerLogout } from "./logout";
 import { registerRefresh } from "./refresh";
 
-/** SPEC §2 authentication: public operations (no access token), see middleware/auth.ts. */
+/** docs/identity.md authentication: public operations (no access token), see middleware/auth.ts. */
 export function mountAuth(router: AppRouter): void {
   registerGoogleSignIn(router);
   registerRefresh(router);

@@ -8,7 +8,7 @@ const route = defineRoute({
   access: "public",
   tags: ["Operations"],
   summary: "Liveness: the process is up",
-  description: "No I/O, no authentication, not rate limited (SPEC §13).",
+  description: "No I/O, no authentication, not rate limited (docs/operations.md).",
   database: false,
   responses: {
     200: {

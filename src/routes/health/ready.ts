@@ -20,7 +20,7 @@ const route = defineRoute({
   tags: ["Operations"],
   summary: "Readiness: database reachable and migrations current",
   description:
-    "One database round trip with its own 2 s deadline, so a frozen database answers 503 within it. 503 SERVICE_UNAVAILABLE (with Retry-After) names the failing check in `details.checks`; a transient database error counts as `unreachable`. No authentication, not rate limited (SPEC §13).",
+    "One database round trip with its own 2 s deadline, so a frozen database answers 503 within it. 503 SERVICE_UNAVAILABLE (with Retry-After) names the failing check in `details.checks`; a transient database error counts as `unreachable`. No authentication, not rate limited (docs/operations.md).",
   responses: {
     200: {
       description: "Ready to serve traffic.",

@@ -2,7 +2,7 @@ import type { AppRouter } from "../router";
 import { registerListRecoverable } from "./list";
 import { registerRestore } from "./restore";
 
-/** SPEC §4 deletion recovery. */
+/** docs/recovery-and-activity.md deletion recovery. */
 export function mountRecovery(router: AppRouter): void {
   registerListRecoverable(router);
   registerRestore(router);

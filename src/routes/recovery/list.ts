@@ -31,7 +31,7 @@ const route = defineRoute({
   path: "/recovery",
   tags: ["Recovery"],
   summary: "Deleted items you can still restore",
-  description: "SPEC §4: your restorable deletions, newest first – at most the 3 most recent, each for 7 days. Never paginated (`next_cursor` is always null).",
+  description: "docs/recovery-and-activity.md: your restorable deletions, newest first – at most the 3 most recent, each for 7 days. Never paginated (`next_cursor` is always null).",
   errors: [...AUTHED_ERRORS],
   responses: {
     200: { description: "Restorable deletions.", content: { "application/json": { schema: listEnvelope(recoverableSchema) } } },

@@ -19,7 +19,7 @@ const route = defineRoute({
   tags: ["Recovery"],
   summary: "Restore a deleted task",
   description:
-    "SPEC §4: restores the task with its subtasks, notes, reminders and tags, all with their original ids, in one atomic step, and logs `restored` in the task's history. Pending reminders still in the future stay pending; those whose time passed meanwhile are cancelled. Past 7 days or no longer among your 3 most recent deletions → `410 TOMBSTONE_EXPIRED`; an open task while the active-task limit is reached → `409 LIMIT_EXCEEDED`; unknown or already restored → 404. No request body. Requires `Idempotency-Key`.",
+    "docs/recovery-and-activity.md: restores the task with its subtasks, notes, reminders and tags, all with their original ids, in one atomic step, and logs `restored` in the task's history. Pending reminders still in the future stay pending; those whose time passed meanwhile are cancelled. Past 7 days or no longer among your 3 most recent deletions → `410 TOMBSTONE_EXPIRED`; an open task while the active-task limit is reached → `409 LIMIT_EXCEEDED`; unknown or already restored → 404. No request body. Requires `Idempotency-Key`.",
   errors: [...WRITE_ERRORS, "NOT_FOUND", "TOMBSTONE_EXPIRED", "LIMIT_EXCEEDED"],
   request: { params: tombstoneParam, headers: idempotencyHeaders },
   responses: {

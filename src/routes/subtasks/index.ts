@@ -4,7 +4,7 @@ import { registerDeleteSubtask } from "./delete";
 import { registerReorderSubtasks } from "./reorder";
 import { registerUpdateSubtask } from "./update";
 
-/** SPEC §3 subtasks. */
+/** docs/tasks.md subtasks. */
 export function mountSubtasks(router: AppRouter): void {
   registerCreateSubtask(router);
   registerUpdateSubtask(router);

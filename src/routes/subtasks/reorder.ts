@@ -14,7 +14,7 @@ const route = defineRoute({
   tags: ["Subtasks"],
   summary: "Reorder a task's subtasks",
   description:
-    "SPEC §3: `ids` must list every subtask of the task exactly once (else `400 VALIDATION_ERROR`); positions become 0…n-1. A subtask added or removed meanwhile → `409 VERSION_CONFLICT` with the current list. Archived task → `409 TASK_ARCHIVED`. Idempotent by nature (PUT).",
+    "docs/tasks.md: `ids` must list every subtask of the task exactly once (else `400 VALIDATION_ERROR`); positions become 0…n-1. A subtask added or removed meanwhile → `409 VERSION_CONFLICT` with the current list. Archived task → `409 TASK_ARCHIVED`. Idempotent by nature (PUT).",
   errors: [...AUTHED_ERRORS, "NOT_FOUND", "VERSION_CONFLICT", "TASK_ARCHIVED"],
   request: { params: uuidParam("The task id."), body: { required: true, content: { "application/json": { schema: reorderBody } } } },
   responses: {

@@ -22,7 +22,7 @@ const route = defineRoute({
   path: "/tags/{name}",
   tags: ["Tags"],
   summary: "Delete a tag everywhere",
-  description: "SPEC §3: removes the tag from all your tasks (each gets a new version) and deletes it. Unknown tag → 404.",
+  description: "docs/tasks.md: removes the tag from all your tasks (each gets a new version) and deletes it. Unknown tag → 404.",
   errors: [...AUTHED_ERRORS, "NOT_FOUND"],
   request: { params },
   responses: { 204: { description: "Deleted." } },

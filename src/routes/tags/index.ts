@@ -2,7 +2,7 @@ import type { AppRouter } from "../router";
 import { registerDeleteTag } from "./delete";
 import { registerListTags } from "./list";
 
-/** SPEC §3 tags. */
+/** docs/tasks.md tags. */
 export function mountTags(router: AppRouter): void {
   registerListTags(router);
   registerDeleteTag(router);

@@ -17,7 +17,7 @@ const route = defineRoute({
   path: "/tags",
   tags: ["Tags"],
   summary: "Your tags with task counts",
-  description: "SPEC §3: every tag you have used, by name, with the number of tasks carrying it. One database round trip.",
+  description: "docs/tasks.md: every tag you have used, by name, with the number of tasks carrying it. One database round trip.",
   errors: [...AUTHED_ERRORS],
   responses: {
     200: { description: "All your tags.", content: { "application/json": { schema: dataEnvelope(z.array(tagSchema)) } } },

@@ -13,17 +13,17 @@ const OPERATIONS: Record<CompletionAction, { path: string; summary: string; desc
     path: "/tasks/{id}/complete",
     summary: "Complete a task",
     description:
-      "SPEC §3: `completed_by: manual`. Completing a completed task changes nothing and answers it as it is. Open subtasks stay open (use force-complete to close them too).",
+      "docs/tasks.md: `completed_by: manual`. Completing a completed task changes nothing and answers it as it is. Open subtasks stay open (use force-complete to close them too).",
   },
   reopen: {
     path: "/tasks/{id}/reopen",
     summary: "Reopen a completed task",
-    description: "SPEC §3: clears completion; subtasks keep their state. The task becomes active again, so the active-task limit applies (`409 LIMIT_EXCEEDED`).",
+    description: "docs/tasks.md: clears completion; subtasks keep their state. The task becomes active again, so the active-task limit applies (`409 LIMIT_EXCEEDED`).",
   },
   force_complete: {
     path: "/tasks/{id}/force-complete",
     summary: "Complete a task and all its open subtasks",
-    description: "SPEC §3: completes every open subtask and the task (`completed_by: force`) in one atomic step.",
+    description: "docs/tasks.md: completes every open subtask and the task (`completed_by: force`) in one atomic step.",
   },
 };
 

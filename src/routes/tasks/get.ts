@@ -9,7 +9,7 @@ const route = defineRoute({
   path: "/tasks/{id}",
   tags: ["Tasks"],
   summary: "Get a task with its subtasks, reminders and tags",
-  description: "SPEC §3. One database round trip. Another user's task answers 404 like a missing one (SPEC §1.3).",
+  description: "docs/tasks.md. One database round trip. Another user's task answers 404 like a missing one (docs/conventions.md#ownership).",
   errors: [...AUTHED_ERRORS, "NOT_FOUND"],
   request: { params: uuidParam("The task id.") },
   responses: {

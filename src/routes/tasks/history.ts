@@ -12,7 +12,7 @@ const route = defineRoute({
   tags: ["Tasks", "Activity"],
   summary: "History of one task",
   description:
-    "SPEC §4: the task's activity entries, oldest first, with field diffs. Survives the task's deletion and restore. A task you never had → 404. Cursor pagination.",
+    "docs/recovery-and-activity.md: the task's activity entries, oldest first, with field diffs. Survives the task's deletion and restore. A task you never had → 404. Cursor pagination.",
   errors: [...AUTHED_ERRORS, "NOT_FOUND"],
   request: { params: uuidParam("The task id (also of a deleted task)."), query: z.strictObject({ limit: limitParam, cursor: cursorParam }) },
   responses: {

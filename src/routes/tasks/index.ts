@@ -7,7 +7,7 @@ import { registerTaskHistory } from "./history";
 import { registerListTasks } from "./list";
 import { registerUpdateTask } from "./update";
 
-/** SPEC §3 tasks (subtasks, tags, recovery and activity are their own resources). */
+/** docs/tasks.md tasks (subtasks, tags, recovery and activity are their own resources). */
 export function mountTasks(router: AppRouter): void {
   registerListTasks(router);
   registerCreateTask(router);

@@ -10,7 +10,7 @@ const route = defineRoute({
   tags: ["Tasks"],
   summary: "List tasks",
   description:
-    "SPEC §3: filters (`completed`, `priority`, `tags` – all of them, `q` full-text, `due_before`/`due_after`, `template_id`, `hidden`, `archived`), `sort` with `order`, and opaque cursor pagination that stays stable while tasks are added. One database round trip. No match → `200` with `data: []`. A cursor that was not returned by this listing (or belongs to another sort) → `400 VALIDATION_ERROR`.",
+    "docs/tasks.md: filters (`completed`, `priority`, `tags` – all of them, `q` full-text, `due_before`/`due_after`, `template_id`, `hidden`, `archived`), `sort` with `order`, and opaque cursor pagination that stays stable while tasks are added. One database round trip. No match → `200` with `data: []`. A cursor that was not returned by this listing (or belongs to another sort) → `400 VALIDATION_ERROR`.",
   errors: [...AUTHED_ERRORS],
   request: { query: listTasksQuery },
   responses: {

@@ -4,9 +4,9 @@ import { REMINDER_CHANNELS, REMINDER_KINDS, REMINDER_STATUSES } from "../../db/s
 import { TAG_NAME_MAX } from "../../db/schema/tags";
 import type { ErrorCode } from "../../errors/codes";
 
-/** Errors every authenticated operation can answer besides its own (rate limits, SPEC §1.7). */
+/** Errors every authenticated operation can answer besides its own (rate limits, docs/conventions.md#rate-limits). */
 export const AUTHED_ERRORS = ["RATE_LIMITED"] as const satisfies readonly ErrorCode[];
-/** …and every POST/PATCH (SPEC §1.6 idempotency). */
+/** …and every POST/PATCH (docs/conventions.md#idempotency idempotency). */
 export const WRITE_ERRORS = ["RATE_LIMITED", "IDEMPOTENCY_KEY_REQUIRED", "IDEMPOTENCY_KEY_REUSED", "IDEMPOTENCY_IN_PROGRESS"] as const satisfies readonly ErrorCode[];
 
 const instant = (description: string) => z.string().openapi({ format: "date-time", description, example: "2026-03-01T09:00:00.000Z" });
@@ -17,7 +17,7 @@ export const uuidParam = (description: string) => z.object({ id: uuidPath("id", 
 export const tombstoneParam = z.object({ tombstone_id: uuidPath("tombstone_id", "From `GET /recovery` or the delete response.") });
 
 /**
- * SPEC §1.6: required on every POST/PATCH outside /auth – and documented so (`required: true`, its format).
+ * docs/conventions.md#idempotency: required on every POST/PATCH outside /auth – and documented so (`required: true`, its format).
  * The zod schema stays lenient on purpose: the idempotency middleware answers a missing key with
  * `400 IDEMPOTENCY_KEY_REQUIRED` (a malformed one with VALIDATION_ERROR), which route validation would
  * otherwise pre-empt with a plain VALIDATION_ERROR.
@@ -31,7 +31,7 @@ export const idempotencyKeyHeader = (example: string) =>
       minLength: 1,
       maxLength: 255,
       pattern: "^[\\x20-\\x7E]+$",
-      description: "Required (SPEC §1.6): 1–255 printable ASCII characters; a retry with the same key replays the first answer.",
+      description: "Required (docs/conventions.md#idempotency): 1–255 printable ASCII characters; a retry with the same key replays the first answer.",
       example,
     });
 export const idempotencyHeaders = z.object({ "idempotency-key": idempotencyKeyHeader("5b7c1c2e-create-task") });
@@ -63,7 +63,7 @@ export const instantInput = () =>
   }, "Between the years 0001 and 9999 (UTC).");
 
 export const titleSchema = storableText(z.string().trim().min(1).max(TITLE_MAX)).openapi({ description: `1–${TITLE_MAX} characters (trimmed).`, example: "Write the quarterly report" });
-export const descriptionSchema = storableText(z.string().max(DESCRIPTION_MAX)).openapi({ description: "≤ 1000 characters on the free plan, ≤ 2000 on Pro (configurable, SPEC §3).", example: "Numbers from the finance sheet." });
+export const descriptionSchema = storableText(z.string().max(DESCRIPTION_MAX)).openapi({ description: "≤ 1000 characters on the free plan, ≤ 2000 on Pro (configurable, docs/tasks.md).", example: "Numbers from the finance sheet." });
 export const prioritySchema = z.enum(TASK_PRIORITIES).openapi({ description: "Default `medium`." });
 export const dueDateSchema = instantInput().openapi({ description: "RFC 3339 instant; free plan: at most 30 days ahead (configurable).", example: "2026-03-05T17:00:00Z" });
 export const durationSchema = z.number().int().min(1).max(720).openapi({ description: "Estimated minutes, 1–720.", example: 45 });
@@ -84,7 +84,7 @@ export const tagNameSchema = z
     example: "work",
   });
 export const tagsSchema = z.array(tagNameSchema).max(10).openapi({ description: "At most 10 tags; normalised (trimmed, lowercased, de-duplicated).", example: ["work", "q1"] });
-export const versionSchema = z.number().int().min(1).max(2_147_483_647).openapi({ description: "The version you read (SPEC §1.5); or send If-Match.", example: 3 });
+export const versionSchema = z.number().int().min(1).max(2_147_483_647).openapi({ description: "The version you read (docs/conventions.md#optimistic-locking); or send If-Match.", example: 3 });
 
 export const taskSchema = z
   .object({
@@ -105,7 +105,7 @@ export const taskSchema = z
     occurrence_at: instant("The occurrence of a recurring template this task is.").nullable(),
     subtask_count: z.number().int(),
     subtasks_completed: z.number().int(),
-    version: z.number().int().openapi({ description: "Optimistic-locking version (SPEC §1.5)." }),
+    version: z.number().int().openapi({ description: "Optimistic-locking version (docs/conventions.md#optimistic-locking)." }),
     created_at: instant("Creation time."),
     updated_at: instant("Last change."),
   })
@@ -188,10 +188,10 @@ export const achievementUnlockSchema = z
 export const completionResultSchema = z
   .object({
     task: taskSchema,
-    unlocked_achievements: z.array(achievementUnlockSchema).openapi({ description: "Achievements unlocked by this request (SPEC §9)." }),
+    unlocked_achievements: z.array(achievementUnlockSchema).openapi({ description: "Achievements unlocked by this request (docs/achievements-and-streaks.md)." }),
     // A union, not `.nullable()`: on a referenced schema that becomes `allOf: [$ref, {type: [object, null]}]`,
     // which still demands a Task; the union is `anyOf: [$ref, {type: null}]`.
-    next_instance: z.union([taskSchema, z.null()]).openapi({ description: "The next instance of a recurring task, when this completion generated it (SPEC §5)." }),
+    next_instance: z.union([taskSchema, z.null()]).openapi({ description: "The next instance of a recurring task, when this completion generated it (docs/recurring.md)." }),
   })
   .openapi("TaskCompletion");
 

@@ -39,7 +39,7 @@ const route = defineRoute({
   path: "/users/me/limits",
   tags: ["Users"],
   summary: "Effective limits and current usage",
-  description: "Tier defaults plus unlocked achievement perks (SPEC §9); Pro's unlimited stays unlimited.",
+  description: "Tier defaults plus unlocked achievement perks (docs/achievements-and-streaks.md); Pro's unlimited stays unlimited.",
   errors: READ_ERRORS,
   responses: { 200: { description: "Limits and usage.", content: { "application/json": { schema: dataEnvelope(schema) } } } },
 });

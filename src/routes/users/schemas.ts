@@ -10,7 +10,7 @@ export const userSchema = z
     avatar_url: z.string().nullable().openapi({ description: "https URL or null." }),
     timezone: z.string().openapi({ description: "IANA time zone, e.g. Europe/Berlin." }),
     tier: z.enum(["free", "pro"]),
-    version: z.number().int().openapi({ description: "Optimistic-locking version (SPEC §1.5)." }),
+    version: z.number().int().openapi({ description: "Optimistic-locking version (docs/conventions.md#optimistic-locking)." }),
     created_at: z.string().openapi({ format: "date-time" }),
     updated_at: z.string().openapi({ format: "date-time" }),
   })
@@ -41,7 +41,7 @@ export const timezoneSchema = z
   })
   .openapi({ type: "string", description: "IANA time zone, e.g. America/New_York.", example: "Europe/Berlin" });
 
-/** Every authenticated operation is rate limited per user (SPEC §1.7). */
+/** Every authenticated operation is rate limited per user (docs/conventions.md#rate-limits). */
 export const READ_ERRORS = ["RATE_LIMITED"] as const satisfies readonly ErrorCode[];
-/** …and a PATCH needs an Idempotency-Key (SPEC §1.6). */
+/** …and a PATCH needs an Idempotency-Key (docs/conventions.md#idempotency). */
 export const WRITE_ERRORS = [...READ_ERRORS, "IDEMPOTENCY_KEY_REQUIRED", "IDEMPOTENCY_KEY_REUSED", "IDEMPOTENCY_IN_PROGRESS"] as const satisfies readonly ErrorCode[];

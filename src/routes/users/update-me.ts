@@ -27,7 +27,7 @@ const route = defineRoute({
   tags: ["Users"],
   summary: "Update the signed-in user",
   description:
-    "SPEC §1.4: an omitted field is unchanged, `null` clears `avatar_url` (name and timezone cannot be null), unknown fields are rejected. Optimistic locking (§1.5): send the `version` you read, in the body or as `If-Match: \"<version>\"`; a stale one answers `409 VERSION_CONFLICT` with the current user in `details.current`. `version` grows by 1 when something changes.",
+    "docs/conventions.md#patch-semantics: an omitted field is unchanged, `null` clears `avatar_url` (name and timezone cannot be null), unknown fields are rejected. Optimistic locking (docs/conventions.md#optimistic-locking): send the `version` you read, in the body or as `If-Match: \"<version>\"`; a stale one answers `409 VERSION_CONFLICT` with the current user in `details.current`. `version` grows by 1 when something changes.",
   errors: ["VERSION_CONFLICT", ...WRITE_ERRORS],
   request: {
     headers: z.object({
@@ -48,12 +48,12 @@ export function registerUpdateMe(router: AppRouter): void {
   router.openapi(route, async (c) => {
     const { version: bodyVersion, ...changes } = c.req.valid("json");
     const version = expectedVersion(bodyVersion, c.req.valid("header")["if-match"]);
-    // The response was stored with the write's idempotency record; send those very bytes (SPEC §1.6).
+    // The response was stored with the write's idempotency record; send those very bytes (docs/conventions.md#idempotency).
     return c.json({ data: await updateMe({ ctx: c.get("services"), input: { ...changes, version } }) }, 200);
   });
 }
 
-/** SPEC §1.5: the version from the body or `If-Match: "<n>"` (W/ and bare numbers tolerated); one is required. */
+/** docs/conventions.md#optimistic-locking: the version from the body or `If-Match: "<n>"` (W/ and bare numbers tolerated); one is required. */
 function expectedVersion(fromBody: number | undefined, ifMatch: string | undefined): number {
   let fromHeader: number | undefined;
   if (ifMatch !== undefined) {

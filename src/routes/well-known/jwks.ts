@@ -14,7 +14,7 @@ const route = defineRoute({
   tags: ["Authentication"],
   summary: "Public keys that sign our access tokens",
   description:
-    "JWKS (RFC 7517) of the current signing key and of retired keys whose tokens may still be live (SPEC §2). Verify access tokens with RS256 and these keys, matching `kid`; on an unknown `kid`, fetch this document again.",
+    "JWKS (RFC 7517) of the current signing key and of retired keys whose tokens may still be live (docs/identity.md). Verify access tokens with RS256 and these keys, matching `kid`; on an unknown `kid`, fetch this document again.",
   database: false,
   responses: {
     200: {

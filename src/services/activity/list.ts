@@ -30,7 +30,7 @@ export interface ActivityQuery {
 const cursorSchema = z.strictObject({ o: z.enum(["asc", "desc"]), k: cursorTimestamp, id: cursorId });
 
 /**
- * `GET /activity` (SPEC §4): the user's activity log, newest first, optionally for one entity; keyset
+ * `GET /activity` (docs/recovery-and-activity.md): the user's activity log, newest first, optionally for one entity; keyset
  * pagination on (created_at, id) – one round trip.
  */
 export async function listActivity({ ctx, input }: { ctx: ServiceContext; input: ActivityQuery }): Promise<{ data: ActivityEntry[]; next_cursor: string | null }> {
@@ -43,7 +43,7 @@ export async function listActivity({ ctx, input }: { ctx: ServiceContext; input:
 }
 
 /**
- * `GET /tasks/{id}/history` (SPEC §4): the task's own entries, oldest first – they carry no foreign key, so
+ * `GET /tasks/{id}/history` (docs/recovery-and-activity.md): the task's own entries, oldest first – they carry no foreign key, so
  * they survive the task's deletion and restore. A task that never existed for this user (no entry at all)
  * is 404, in the same round trip (the first page is empty only then).
  */

@@ -10,7 +10,7 @@ export type LogoutInput =
   | { userId: string; sessionId: string };
 
 /**
- * `POST /auth/logout` (SPEC §2): revokes the session and every refresh token in it, in one statement.
+ * `POST /auth/logout` (docs/identity.md): revokes the session and every refresh token in it, in one statement.
  * Idempotent: logging out of a session that already ended succeeds again (a retried logout must not fail),
  * but a refresh token we never issued is `401 UNAUTHORIZED`. The session's access tokens are not tracked
  * (stateless JWTs) and stay valid until they expire, ≤ ACCESS_TOKEN_TTL_SECONDS later.

@@ -8,7 +8,7 @@ import { newRefreshToken, refreshExpiry, tokenPair, type TokenPair } from "./tok
 /**
  * A token rotated less than this many seconds ago, presented again, is treated as a benign duplicate (two
  * tabs refreshing at once, a client retrying a refresh whose answer it lost) and answered
- * `401 UNAUTHORIZED` WITHOUT revoking the session. Later than that it is reuse (SPEC §2) and kills the
+ * `401 UNAUTHORIZED` WITHOUT revoking the session. Later than that it is reuse (docs/identity.md) and kills the
  * session. Why: taken literally, "an already-rotated token presented again revokes the session" would log
  * a user out because their own client raced itself – the parallel loser would revoke the pair the winner
  * just received. The grace does not help a thief: a stolen token presented inside the window gets nothing,
@@ -30,7 +30,7 @@ type PresentedRow = {
 };
 
 /**
- * `POST /auth/refresh` (SPEC §2) in ONE statement, so "two refreshes with one token → exactly one new
+ * `POST /auth/refresh` (docs/identity.md) in ONE statement, so "two refreshes with one token → exactly one new
  * pair" holds under real concurrency: the presented token is revoked by `UPDATE … WHERE revoked_at IS NULL`
  * and the successor is inserted only from that update's RETURNING. Of two parallel requests, the second
  * blocks on the row lock, re-checks `revoked_at IS NULL` after the first commits, updates nothing and

@@ -20,7 +20,7 @@ export interface GoogleSignInInput {
 const KEYS_RETRY_AFTER_SECONDS = "5";
 
 /**
- * `POST /auth/google` (SPEC §2): verify the Google ID token, then sign in (one database round trip).
+ * `POST /auth/google` (docs/identity.md): verify the Google ID token, then sign in (one database round trip).
  * A token we refuse is `401 OAUTH_VERIFICATION_FAILED`, with the reason kept for the log line only.
  * Google being unreachable while we hold none of its keys is not the token's fault, so it answers
  * `503 SERVICE_UNAVAILABLE` with Retry-After instead – a client retries rather than restarting the

@@ -32,7 +32,7 @@ const USER_AGENT_MAX = 512;
 const IP_MAX = 45;
 
 /**
- * Sign-in after the identity is verified (SPEC §2, §8), in ONE database round trip – a `db.batch`, i.e. one
+ * Sign-in after the identity is verified (docs/identity.md, docs/credits.md), in ONE database round trip – a `db.batch`, i.e. one
  * transaction whose statements run in order:
  *
  * 1. upsert the user by Google `sub` (new: tier free, the given timezone; returning: email/name/avatar

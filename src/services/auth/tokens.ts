@@ -3,7 +3,7 @@ import { randomBase64Url, sha256Hex } from "../../lib/hashing";
 import { signAccessToken } from "../../lib/jwt";
 import type { ServiceContext } from "../context";
 
-/** 32 random bytes = 256 bits (SPEC §2 "opaque random ≥ 256 bits"), base64url: 43 characters. */
+/** 32 random bytes = 256 bits (docs/identity.md "opaque random ≥ 256 bits"), base64url: 43 characters. */
 const REFRESH_TOKEN_BYTES = 32;
 
 export interface NewRefreshToken {
@@ -18,7 +18,7 @@ export async function newRefreshToken(): Promise<NewRefreshToken> {
   return { token, hash: await sha256Hex(token) };
 }
 
-/** The SPEC §2 token response, without the user. */
+/** The docs/identity.md token response, without the user. */
 export interface TokenPair {
   access_token: string;
   refresh_token: string;

@@ -7,7 +7,7 @@ import type { EventHandler } from "./handlers";
 
 type ActivityRow = ActivityEntry & { user_id: string };
 
-/** SPEC §4: what an event means in the activity log (entity, action, field diffs). */
+/** docs/recovery-and-activity.md: what an event means in the activity log (entity, action, field diffs). */
 function describe(event: DomainEvent): Pick<ActivityRow, "entity_type" | "entity_id" | "action" | "changes"> {
   switch (event.type) {
     case "task.created": {

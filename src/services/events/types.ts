@@ -4,7 +4,7 @@ import type { Subtask, Task } from "../tasks/present";
 import type { UserView } from "../users/user-view";
 
 /**
- * The domain events of tasks (SPEC §3, §4). A service that changes data describes the change as events;
+ * The domain events of tasks (docs/tasks.md, docs/recovery-and-activity.md). A service that changes data describes the change as events;
  * the handlers in ./handlers.ts turn them into more SQL for the same atomic batch (activity log now;
  * achievements, streaks, reminders, recurring generation later) and into after-commit work (real-time
  * fan-out later). Events carry the presented resources – exactly what the response says.

@@ -3,7 +3,7 @@ import { ApiError } from "../../errors/api-error";
 import type { ServiceContext } from "../context";
 
 /**
- * SPEC §7 per-task AI limit within one login session (`sid`): from the AI_TASK_WARN_AT-th request on the
+ * docs/ai.md per-task AI limit within one login session (`sid`): from the AI_TASK_WARN_AT-th request on the
  * same task the answer carries `ai_request_warning: true`; past AI_TASK_BLOCK_AFTER it is refused with
  * 429 AI_TASK_LIMIT_REACHED. A new session starts at zero. Counted in the user's UserGuard (one RPC).
  */

@@ -22,7 +22,7 @@ const newest = journal.entries.at(-1);
 const expectedWhen = newest?.when ?? 0;
 
 /**
- * SPEC §13 readiness in one round trip: the database answers, and its newest applied migration is the one
+ * docs/operations.md readiness in one round trip: the database answers, and its newest applied migration is the one
  * this build ships. A database that is behind means a deploy ran before `db:migrate`; one that is ahead
  * means this build is older than the schema – both are "not ready" so traffic goes elsewhere.
  */

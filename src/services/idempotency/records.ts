@@ -13,7 +13,7 @@ export function lookupStatement(ctx: ServiceContext, scope: IdempotencyScope) {
 }
 
 /**
- * What an existing record means for this request (SPEC §1.6): another request under the same key → 422; the
+ * What an existing record means for this request (docs/conventions.md#idempotency): another request under the same key → 422; the
  * same request completed → replay; still running under a live lease → 409; a lease left by a request that
  * died → this request may take over (returns normally).
  */

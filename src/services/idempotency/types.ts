@@ -1,5 +1,5 @@
 /**
- * SPEC §1.6 idempotency. A POST/PATCH carries an `Idempotency-Key`; its scope (user, key, and the request's
+ * docs/conventions.md#idempotency idempotency. A POST/PATCH carries an `Idempotency-Key`; its scope (user, key, and the request's
  * fingerprint) travels in the ServiceContext so the service's own round trips can carry the bookkeeping –
  * see unit-of-work.ts for why that is what keeps a write within two round trips and atomic.
  */

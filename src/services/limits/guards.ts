@@ -4,7 +4,7 @@ import type { ServiceContext } from "../context";
 import { guard } from "../guards";
 
 /**
- * The active-task limit (SPEC §3) enforced inside a commit batch, exact under concurrency: the first
+ * The active-task limit (docs/tasks.md) enforced inside a commit batch, exact under concurrency: the first
  * statement locks the user's row, so concurrent task-creating writes of one user run one after the other.
  * `FOR NO KEY UPDATE`, not `FOR UPDATE`: the batch's earlier inserts (the idempotency record) hold a
  * `FOR KEY SHARE` lock on the same users row through their foreign key, which `FOR UPDATE` conflicts with –

@@ -5,10 +5,10 @@ import type { ServiceContext } from "../context";
 import { effectiveLimits, type Limits, type Perks } from "../users/limits";
 
 /**
- * Effective limits for the write services (SPEC §1.8, §3, §9): tier defaults + the perks of unlocked
+ * Effective limits for the write services (docs/conventions.md#tiers, docs/tasks.md, docs/achievements-and-streaks.md): tier defaults + the perks of unlocked
  * achievements, computed by the same pure function as `GET /users/me/limits` (services/users/limits.ts), so
  * what the user is shown is what is enforced. The tier is read from the users row in the write's own read
- * round trip (SPEC §10 "the server re-reads tier"), never taken from the access token.
+ * round trip (docs/billing.md "the server re-reads tier"), never taken from the access token.
  */
 export interface UserLimits {
   tier: UserTier;
@@ -38,7 +38,7 @@ export const limitsColumns = sql`
   coalesce(p.daily_ai_credits, 0) as perk_daily_ai_credits,
   (select count(*) from task_instances t where t.user_id = u.id and not t.completed and not t.archived) as active_tasks`;
 
-/** Sums the perks of the user's unlocked achievements per perk type (SPEC §9) as `p`. */
+/** Sums the perks of the user's unlocked achievements per perk type (docs/achievements-and-streaks.md) as `p`. */
 export const limitsPerksJoin = sql`
   left join lateral (
     select sum(d.perk_value) filter (where d.perk_type = 'max_tasks') as max_tasks,

@@ -26,7 +26,7 @@ interface Row extends Record<string, unknown> {
 }
 
 /**
- * `GET /recovery` (SPEC §4): the tombstones that can still be restored – not restored, not purged, not past
+ * `GET /recovery` (docs/recovery-and-activity.md): the tombstones that can still be restored – not restored, not purged, not past
  * their 7 days – newest first. At most 3 exist per user, so the list is never paginated (`next_cursor` null).
  */
 export async function listRecoverable({ ctx }: { ctx: ServiceContext }): Promise<RecoverableItem[]> {

@@ -26,7 +26,7 @@ interface TombstoneRow extends Record<string, unknown> {
 }
 
 /**
- * `POST /recovery/{tombstone_id}/restore` (SPEC §4). Round trip 1: the tombstone and the limits. Unknown,
+ * `POST /recovery/{tombstone_id}/restore` (docs/recovery-and-activity.md). Round trip 1: the tombstone and the limits. Unknown,
  * someone else's or already restored → 404; past its 7 days or purged (not among the 3 most recent) → 410;
  * an open task while the active-task limit is reached → 409. Round trip 2: one batch that claims the
  * tombstone (guarded: a concurrent restore or the expiry loses), re-inserts everything with the original

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import type { ServiceContext } from "../context";
 import type { ReminderRecord, SubtaskRecord, TaskRecord } from "../tasks/present";
 
-/** SPEC §4: a user keeps the 3 most recent tombstones, each restorable for 7 days. */
+/** docs/recovery-and-activity.md: a user keeps the 3 most recent tombstones, each restorable for 7 days. */
 export const TOMBSTONES_KEPT = 3;
 export const TOMBSTONE_DAYS = 7;
 

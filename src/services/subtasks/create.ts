@@ -13,7 +13,7 @@ import { requireUserId } from "../users/get-me";
 export interface CreateSubtaskInput {
   taskId: string;
   title: string;
-  /** `ai` when an AI suggestion is confirmed (SPEC §7.4); the HTTP route always creates `user` subtasks. */
+  /** `ai` when an AI suggestion is confirmed (docs/ai.md#confirmation); the HTTP route always creates `user` subtasks. */
   source?: SubtaskSource | undefined;
 }
 

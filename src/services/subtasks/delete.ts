@@ -9,7 +9,7 @@ import { checkSubtaskWritable, subtaskDeletedGuard, subtaskWithTaskStatement } f
 /**
  * `DELETE /subtasks/{id}` (docs/tasks.md "Subtasks"): removes the subtask and decrements the task's counters in the same
  * statement (relative updates, so parallel deletes and ticks compose). `If-Match` is checked when given.
- * Deleting the last open subtask does not complete the task: only completing one does (SPEC §3).
+ * Deleting the last open subtask does not complete the task: only completing one does (docs/tasks.md).
  */
 export function deleteSubtask({ ctx, input }: { ctx: ServiceContext; input: { id: string; ifMatch?: string | undefined } }): Promise<void> {
   const expected = expectedVersion({ ifMatch: input.ifMatch, required: false });

@@ -8,7 +8,7 @@ import { runWrite, type WriteUnit } from "../unit-of-work";
 import { requireUserId } from "../users/get-me";
 
 /**
- * `PUT /tasks/{id}/subtasks/order` `{ids}` (SPEC §3): `ids` must name every subtask of the task exactly once
+ * `PUT /tasks/{id}/subtasks/order` `{ids}` (docs/tasks.md): `ids` must name every subtask of the task exactly once
  * (400 otherwise); positions become 0…n-1 in that order. Positions are display order, not content, so
  * subtask versions do not change. The batch re-checks that the task still has exactly these subtasks (a
  * subtask added or removed meanwhile → 409 VERSION_CONFLICT with the current list).

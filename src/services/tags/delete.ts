@@ -8,7 +8,7 @@ import { requireUserId } from "../users/get-me";
 import { normalizeTagName } from "./normalize";
 
 /**
- * `DELETE /tags/{name}` (SPEC §3): removes the tag from every task (the task_tags cascade) and deletes it.
+ * `DELETE /tags/{name}` (docs/tasks.md): removes the tag from every task (the task_tags cascade) and deletes it.
  * The name is normalised like on input, so `DELETE /tags/Work` removes `work`. Each task that carried it
  * gets a new version and `updated_at` (its `tags` changed, so a client holding the old version must
  * re-read); the activity log records the tag's deletion. Round trip 1 finds the tag (404), round trip 2 is

@@ -10,7 +10,7 @@ export interface TagWithCount {
   created_at: string;
 }
 
-/** `GET /tags` (SPEC §3): every tag of the user with its task count, by name – one round trip. */
+/** `GET /tags` (docs/tasks.md): every tag of the user with its task count, by name – one round trip. */
 export async function listTags({ ctx }: { ctx: ServiceContext }): Promise<TagWithCount[]> {
   const userId = requireUserId(ctx);
   const result = await ctx.db.execute<{ name: string; task_count: string | number; created_at: string }>(sql`

@@ -4,7 +4,7 @@ import { ValidationFailed } from "../../errors/api-error";
 export const MAX_TAGS_PER_TASK = 10;
 
 /**
- * SPEC §3: tags are stored lowercased and trimmed, unique per user; at most 10 per task, each 1–50
+ * docs/tasks.md: tags are stored lowercased and trimmed, unique per user; at most 10 per task, each 1–50
  * characters after normalising. Returns the distinct names, sorted (the API's tag order).
  */
 export function normalizeTags(raw: readonly string[], field = "tags"): string[] {

@@ -15,7 +15,7 @@ export interface Deletion {
 }
 
 /**
- * `DELETE /tasks/{id}` (SPEC §4): one atomic batch – lock the task row, check it still exists (and has the
+ * `DELETE /tasks/{id}` (docs/recovery-and-activity.md): one atomic batch – lock the task row, check it still exists (and has the
  * expected version, when given), snapshot it with its subtasks, notes, reminders and tags into a tombstone,
  * delete it (the children cascade), trim the user's tombstones to the 3 most recent, log the activity.
  * The snapshot is taken in SQL after the lock, so an update that committed first is in it and an update

@@ -20,7 +20,7 @@ export function taskDetailJsonSql(alias: string) {
   return sql`(${taskJsonSql(alias)} || jsonb_build_object('subtasks', ${subtasksJsonSql(alias)}, 'reminders', ${remindersJsonSql(alias)}))`;
 }
 
-/** `GET /tasks/{id}` (SPEC §3): one round trip; another user's id is 404 like a missing one (SPEC §1.3). */
+/** `GET /tasks/{id}` (docs/tasks.md): one round trip; another user's id is 404 like a missing one (docs/conventions.md#ownership). */
 export async function getTask({ ctx, input }: { ctx: ServiceContext; input: { id: string } }): Promise<TaskDetail> {
   const userId = requireUserId(ctx);
   const result = await ctx.db.execute<{ task: DetailRecord }>(sql`

@@ -48,7 +48,7 @@ const KEYS: Record<TaskSort, { exprs: SQL[]; cursor: z.ZodType<(string | number)
 const cursorSchema = z.strictObject({ s: z.enum(TASK_SORTS), o: z.enum(["asc", "desc"]), k: z.array(z.union([z.string(), z.number()])).max(2), id: cursorId });
 
 /**
- * `GET /tasks` (SPEC §3) in exactly one round trip: filters, sort, full-text `q` (websearch syntax over the
+ * `GET /tasks` (docs/tasks.md) in exactly one round trip: filters, sort, full-text `q` (websearch syntax over the
  * weighted `search` vector: stemmed, so "running" finds "run"), tags AND (a task must carry every tag
  * given), and opaque keyset pagination stable under concurrent inserts (lib/cursor.ts). One extra row is
  * fetched to know whether there is a next page.

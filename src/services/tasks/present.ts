@@ -3,7 +3,7 @@ import type { CompletedBy, SubtaskSource, TaskPriority } from "../../db/schema/t
 import type { ReminderChannel, ReminderKind, ReminderStatus } from "../../db/schema/reminders";
 
 /**
- * The one presenter of SPEC §3 resources: every response, conflict detail, event and tombstone goes through
+ * The one presenter of docs/tasks.md resources: every response, conflict detail, event and tombstone goes through
  * these functions, so a task looks the same wherever it appears.
  *
  * Rows come from Postgres as JSON (`to_jsonb(row)`, see the SQL fragments below): one shape for reads,
@@ -33,7 +33,7 @@ export interface TaskRecord {
   tags: string[];
 }
 
-/** The API's task (SPEC §3), as sent. */
+/** The API's task (docs/tasks.md), as sent. */
 export type Task = TaskRecord;
 
 export interface SubtaskRecord {
@@ -66,7 +66,7 @@ export interface ReminderRecord {
 
 export type Reminder = ReminderRecord;
 
-/** GET /tasks/{id}: the task with its subtasks (by position) and reminders (SPEC §3). */
+/** GET /tasks/{id}: the task with its subtasks (by position) and reminders (docs/tasks.md). */
 export interface TaskDetail extends Task {
   subtasks: Subtask[];
   reminders: Reminder[];

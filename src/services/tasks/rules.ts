@@ -4,7 +4,7 @@ import type { Limits } from "../users/limits";
 const DAY_MS = 86_400_000;
 
 /**
- * Per-tier field rules of SPEC §3 that depend on the user's effective limits (the schema only knows the
+ * Per-tier field rules of docs/tasks.md that depend on the user's effective limits (the schema only knows the
  * Pro maxima). They are field problems of this request, so they answer 400 VALIDATION_ERROR with the
  * field named; counted limits (tasks, subtasks) are 409 LIMIT_EXCEEDED.
  *

@@ -30,7 +30,7 @@ export interface UpdateTaskInput extends Partial<CreateTaskInput> {
 const PATCHABLE = ["title", "description", "priority", "due_date", "estimated_duration", "tags", "hidden", "archived"] as const;
 
 /**
- * `PATCH /tasks/{id}` (SPEC §1.4, §1.5, §3): omitted = unchanged, null = cleared, `version` required (body or
+ * `PATCH /tasks/{id}` (docs/conventions.md#patch-semantics, docs/conventions.md#optimistic-locking, docs/tasks.md): omitted = unchanged, null = cleared, `version` required (body or
  * If-Match). Archived tasks accept only a PATCH that un-archives them (it may change other fields at the
  * same time). Un-archiving an open task counts against the active-task limit. A PATCH that changes nothing
  * answers the task as it is, without a new version or an activity entry.

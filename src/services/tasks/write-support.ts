@@ -66,7 +66,7 @@ export function taskUnchangedGuard(ctx: ServiceContext, userId: string, task: Ta
   )}`);
 }
 
-/** The checks every change of an existing task starts with (SPEC §1.3, §1.5, §3 archived). */
+/** The checks every change of an existing task starts with (docs/conventions.md#ownership, docs/conventions.md#optimistic-locking, docs/tasks.md archived). */
 export function checkTaskWritable(record: TaskRecord | undefined, expected: number | undefined, options: { unarchiving?: boolean } = {}): Task {
   if (record === undefined) throw new NotFound("Task");
   const task = presentTask(record);
@@ -77,7 +77,7 @@ export function checkTaskWritable(record: TaskRecord | undefined, expected: numb
   return task;
 }
 
-/** Statement moving the pending relative reminders of a task with its due date (SPEC §11). */
+/** Statement moving the pending relative reminders of a task with its due date (docs/reminders-notifications-realtime.md). */
 export function moveRelativeRemindersStatement(ctx: ServiceContext, userId: string, taskId: string, dueDate: string | null) {
   return ctx.db.execute(sql`
     update reminders set remind_at = ${dueDate}::timestamptz + make_interval(mins => offset_minutes), enqueued_at = null

@@ -12,12 +12,12 @@ export interface LimitsView {
   limits: Limits;
   /** The tier's defaults alone. */
   defaults: Limits;
-  /** Sum of the perks of every unlocked achievement, per perk type (SPEC §9). */
+  /** Sum of the perks of every unlocked achievement, per perk type (docs/achievements-and-streaks.md). */
   perks: Perks;
   usage: {
     /** Tasks counting against `max_tasks`: not completed and not archived. */
     active_tasks: number;
-    /** AI credits left in lots that have not expired (SPEC §8). */
+    /** AI credits left in lots that have not expired (docs/credits.md). */
     credits_balance: number;
   };
 }
@@ -25,7 +25,7 @@ export interface LimitsView {
 type Row = LimitsRow & { credits_balance: string | number };
 
 /**
- * `GET /users/me/limits` (SPEC §2, §9) in one round trip: the tier (read from the row, not the token, so
+ * `GET /users/me/limits` (docs/identity.md, docs/achievements-and-streaks.md) in one round trip: the tier (read from the row, not the token, so
  * an upgrade shows at once), the perk sums of unlocked achievements, and current usage – the same columns
  * the write services enforce (services/limits/read-limits.ts).
  */

@@ -3,7 +3,7 @@ import { Unauthorized } from "../../errors/api-error";
 import type { ServiceContext } from "../context";
 import { toUserView, userColumns, type UserRow, type UserView } from "./user-view";
 
-/** The signed-in user (SPEC §2 `GET /users/me`), one round trip. */
+/** The signed-in user (docs/identity.md `GET /users/me`), one round trip. */
 export async function getMe({ ctx }: { ctx: ServiceContext }): Promise<UserView> {
   const userId = requireUserId(ctx);
   const result = await ctx.db.execute<UserRow>(sql`select ${userColumns("u")} from users u where u.id = ${userId}`);

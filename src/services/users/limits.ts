@@ -3,20 +3,20 @@ import type { PerkType } from "../../db/schema/achievements";
 import type { UserTier } from "../../db/schema/identity";
 
 /**
- * Effective limits = tier defaults + the sum of unlocked achievement perks (SPEC §1.8, §9). `null` means
+ * Effective limits = tier defaults + the sum of unlocked achievement perks (docs/conventions.md#tiers, docs/achievements-and-streaks.md). `null` means
  * unlimited and stays unlimited whatever perks add ("Pro unlimited stays unlimited"). Pure functions, so
  * the services that enforce limits (tasks, subtasks, credits) compute exactly what `/users/me/limits` shows.
  */
 export interface Limits {
-  /** Active (not completed, not archived) tasks; SPEC §3. */
+  /** Active (not completed, not archived) tasks; docs/tasks.md. */
   max_tasks: number | null;
-  /** Subtasks per task; SPEC §3. */
+  /** Subtasks per task; docs/tasks.md. */
   max_subtasks: number;
-  /** Task description length in characters; SPEC §3. */
+  /** Task description length in characters; docs/tasks.md. */
   max_description_length: number;
-  /** How far ahead a due date may be, in days; SPEC §3. */
+  /** How far ahead a due date may be, in days; docs/tasks.md. */
   max_due_date_days: number | null;
-  /** AI credits granted every day; SPEC §8. */
+  /** AI credits granted every day; docs/credits.md. */
   daily_ai_credits: number;
 }
 

@@ -1,5 +1,5 @@
 /**
- * IANA time zone validation with the runtime's own tz database (SPEC §2: `timezone` a valid IANA zone).
+ * IANA time zone validation with the runtime's own tz database (docs/identity.md: `timezone` a valid IANA zone).
  * `Intl.DateTimeFormat` throws a RangeError for an unknown zone. Fixed offsets like "+02:00" are refused on
  * purpose: a user's zone must follow daylight-saving changes, which an offset cannot.
  *

@@ -1,7 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { UserTier } from "../../db/schema/identity";
 
-/** The user resource as the API shows it (SPEC §2 `GET /users/me`). */
+/** The user resource as the API shows it (docs/identity.md `GET /users/me`). */
 export interface UserView {
   id: string;
   email: string;

@@ -1,7 +1,7 @@
 import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
 
 /**
- * The Worker's token signing keys for a test run (SPEC §15 JWT_PRIVATE_KEY / JWT_KEY_ID /
+ * The Worker's token signing keys for a test run (docs/configuration.md JWT_PRIVATE_KEY / JWT_KEY_ID /
  * JWT_PREVIOUS_PUBLIC_KEYS): a current key and a "retired" one whose public half is published as a previous
  * key, so tests can sign tokens with either (rotation, forged and expired tokens).
  */

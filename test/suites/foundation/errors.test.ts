@@ -12,7 +12,7 @@ const json = { "Content-Type": "application/json" };
 
 afterEach(() => vi.restoreAllMocks());
 
-describe("error envelope (SPEC §1.2, §12)", () => {
+describe("error envelope (docs/conventions.md#envelopes, docs/errors.md)", () => {
   it("unknown route → 404 NOT_FOUND as JSON", async () => {
     const requestId = newRequestId("404");
     const response = await call("/api/v1/no-such-thing", { requestId, invalid: true });

@@ -3,7 +3,7 @@ import journal from "../../../migrations/meta/_journal.json";
 import { call, newRequestId } from "../../support/requests";
 import { clearFault, injectFault, roundTrips } from "../../support/neon-control";
 
-describe("health (SPEC §13)", () => {
+describe("health (docs/operations.md)", () => {
   it("live answers without touching the database", async () => {
     const requestId = newRequestId("live");
     const response = await call("/api/v1/health/live", { requestId });

@@ -4,7 +4,7 @@ import { call, newRequestId } from "../../support/requests";
 
 afterEach(() => vi.restoreAllMocks());
 
-describe("request id (SPEC §1.9)", () => {
+describe("request id (docs/conventions.md#request-ids)", () => {
   it("echoes a sane client id on the response, in the error body and in the log line", async () => {
     const logs = vi.spyOn(console, "log");
     const requestId = newRequestId("echo");
@@ -28,7 +28,7 @@ describe("request id (SPEC §1.9)", () => {
   );
 });
 
-describe("structured request log (SPEC §13)", () => {
+describe("structured request log (docs/operations.md)", () => {
   it("writes one JSON line with every field, the route template and the round trips", async () => {
     const logs = vi.spyOn(console, "log");
     const requestId = newRequestId("log");
@@ -100,7 +100,7 @@ describe("CORS", () => {
   });
 });
 
-describe("configuration (SPEC §15)", () => {
+describe("configuration (docs/configuration.md)", () => {
   const app = createProbeApp();
 
   it("a bad value answers 500 INTERNAL_ERROR and the log names the variable, not the client", async () => {

@@ -5,7 +5,7 @@ import { clearFault, injectFault, roundTrips } from "../../support/neon-control"
 import { call, newRequestId } from "../../support/requests";
 
 /**
- * SPEC §1.6 over HTTP, against a real write operation (PATCH /users/me: versioned, so a second effect would
+ * docs/conventions.md#idempotency over HTTP, against a real write operation (PATCH /users/me: versioned, so a second effect would
  * be visible as a second version bump).
  */
 afterEach(() => vi.restoreAllMocks());
@@ -26,7 +26,7 @@ function patchMe(token: string, key: string | undefined, body: unknown, requestI
   });
 }
 
-describe("Idempotency-Key over HTTP (SPEC §1.6)", () => {
+describe("Idempotency-Key over HTTP (docs/conventions.md#idempotency)", () => {
   it("replays the first response byte-for-byte, marked Idempotent-Replayed, with no second effect", async () => {
     const { accessToken, user } = await signIn();
     const first = await patchMe(accessToken, "rename-1", { name: "First Name", version: 1 });

@@ -14,7 +14,7 @@ function authAttempt(ip: string, now: Date) {
   });
 }
 
-describe("rate limits over HTTP (SPEC §1.7)", () => {
+describe("rate limits over HTTP (docs/conventions.md#rate-limits)", () => {
   it("limits /auth/* per client IP (default 10/min) with RateLimit headers and a 429 + Retry-After", async () => {
     const ip = randomIp();
     const t0 = Date.now();
@@ -108,7 +108,7 @@ describe("per-user limits over HTTP", () => {
   });
 });
 
-describe("per-task AI limit service (SPEC §7)", () => {
+describe("per-task AI limit service (docs/ai.md)", () => {
   it("returns the warning from the 5th request and refuses the 11th with 429 AI_TASK_LIMIT_REACHED", async () => {
     const { countAiTaskRequest } = await import("../../../src/services/guard/count-ai-task-request");
     const { systemContext } = await import("../../../src/services/system-context");

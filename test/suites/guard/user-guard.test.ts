@@ -16,7 +16,7 @@ async function hits(s: ReturnType<typeof subject>, buckets: BucketRequest[], tim
   return out;
 }
 
-describe("UserGuard sliding window (SPEC §1.7)", () => {
+describe("UserGuard sliding window (docs/conventions.md#rate-limits)", () => {
   it("lets exactly N requests through in a window and refuses N+1 with an accurate Retry-After", async () => {
     const s = subject();
     const t0 = Date.now();
@@ -87,7 +87,7 @@ describe("UserGuard sliding window (SPEC §1.7)", () => {
   });
 });
 
-describe("per-task AI counters (SPEC §7)", () => {
+describe("per-task AI counters (docs/ai.md)", () => {
   const count = (s: ReturnType<typeof subject>, sessionId: string, taskId: string) =>
     checkGuard(testEnv, s, [], new Date(), { sessionId, taskId, warnAt: 5, blockAfter: 10 });
 

@@ -52,7 +52,7 @@ describe("415 for a JSON-body operation without JSON", () => {
   it.each([
     ["text/plain", { "Content-Type": "text/plain" }],
     ["no Content-Type", {}],
-  ])("POST /tasks with %s answers 415 VALIDATION_ERROR in the §12 envelope, as documented", async (_label, headers: Record<string, string>) => {
+  ])("POST /tasks with %s answers 415 VALIDATION_ERROR in the docs/errors.md envelope, as documented", async (_label, headers: Record<string, string>) => {
     const client = await newClient();
     const response = await call("/api/v1/tasks", {
       method: "POST",

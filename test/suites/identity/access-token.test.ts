@@ -18,7 +18,7 @@ async function expectRejected(response: Response, code: "UNAUTHORIZED" | "TOKEN_
 
 const b64url = (value: unknown) => btoa(JSON.stringify(value)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 
-describe("auth middleware (SPEC §2)", () => {
+describe("auth middleware (docs/identity.md)", () => {
   it("accepts our access token with no database round trip for the token: GET /users/me is 1 round trip", async () => {
     const { accessToken, user } = await signIn();
     const requestId = newRequestId("me");

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { call } from "../../support/requests";
 import { mintIdToken, randomIp, testDb, type MintOptions } from "../../support/auth";
 
-/** SPEC §2: every way a Google ID token can be wrong answers 401 OAUTH_VERIFICATION_FAILED and creates nothing. */
+/** docs/identity.md: every way a Google ID token can be wrong answers 401 OAUTH_VERIFICATION_FAILED and creates nothing. */
 const now = () => Math.floor(Date.now() / 1000);
 
 async function signInWith(options: MintOptions) {
@@ -36,7 +36,7 @@ const rejected: [string, MintOptions][] = [
   ["a key Google never published", { key: "unpublished" }],
 ];
 
-describe("Google ID token verification (SPEC §2)", () => {
+describe("Google ID token verification (docs/identity.md)", () => {
   it.each(rejected)("rejects %s with 401 OAUTH_VERIFICATION_FAILED", async (_label, options) => {
     const { sub, response } = await signInWith(options);
     expect(response.status).toBe(401);

@@ -3,7 +3,7 @@ import { createProbeApp, probe } from "../../support/probe-app";
 import { googleIssuerControl, mintIdToken, newGoogleTenant, randomIp } from "../../support/auth";
 
 /**
- * SPEC §2 JWKS caching, each test against its own fake issuer tenant (own keys, own fetch counter) through
+ * docs/identity.md JWKS caching, each test against its own fake issuer tenant (own keys, own fetch counter) through
  * an app whose GOOGLE_JWKS_URL points there. Time moves with X-Test-Now, never by sleeping.
  */
 const app = createProbeApp();

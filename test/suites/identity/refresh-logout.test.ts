@@ -26,7 +26,7 @@ async function errorCode(response: Response): Promise<string> {
 
 const seconds = (n: number) => new Date(Date.now() + n * 1000);
 
-describe("POST /auth/refresh – rotation (SPEC §2)", () => {
+describe("POST /auth/refresh – rotation (docs/identity.md)", () => {
   it("returns a new pair in the same session and revokes the presented token, in ≤ 2 round trips", async () => {
     const session = await signIn();
     const requestId = newRequestId("rotate");

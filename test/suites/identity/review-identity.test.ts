@@ -5,7 +5,7 @@ import { call, newRequestId } from "../../support/requests";
 import { authHeaders, randomIp, signIn, signTestAccessToken, testDb } from "../../support/auth";
 
 /**
- * Reviewer's additions for issue 3 (SPEC §2): edge cases the identity suites did not pin down –
+ * Reviewer's additions for issue 3 (docs/identity.md): edge cases the identity suites did not pin down –
  * RSA algorithms other than RS256 with our own key, the exact `exp` boundary, claim checks ordered before
  * expiry, the 10 s duplicate-refresh grace, refresh racing a new sign-in, logout scoped to its session,
  * the tier claim following the database, and no refresh token in the log of a failed (5xx) refresh.

@@ -4,7 +4,7 @@ import { authHeaders, mintIdToken, randomIp } from "../../support/auth";
 
 afterEach(() => vi.restoreAllMocks());
 
-/** SPEC §13: no token, ID token or refresh token in any log line – of successes and of failures. */
+/** docs/operations.md: no token, ID token or refresh token in any log line – of successes and of failures. */
 describe("log lines carry no secrets", () => {
   it("sign-in, refresh, reuse, logout and authenticated calls log none of the token strings", async () => {
     const lines: string[] = [];

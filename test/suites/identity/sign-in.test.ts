@@ -24,7 +24,7 @@ async function rows<T extends Record<string, unknown>>(query: ReturnType<typeof 
   return (await testDb().execute<T>(query)).rows;
 }
 
-describe("POST /auth/google – first sign-in (SPEC §2, §8)", () => {
+describe("POST /auth/google – first sign-in (docs/identity.md, docs/credits.md)", () => {
   it("creates the user (free, timezone given), grants the kickstart credits once, and returns our token pair", async () => {
     const sub = `sub-${crypto.randomUUID()}`;
     const requestId = newRequestId("first");

@@ -36,7 +36,7 @@ describe("GET /users/me", () => {
   });
 });
 
-describe("PATCH /users/me (SPEC §1.4, §1.5)", () => {
+describe("PATCH /users/me (docs/conventions.md#patch-semantics, docs/conventions.md#optimistic-locking)", () => {
   it("changes only the given fields and bumps the version once per change", async () => {
     const { accessToken, user } = await signIn({ picture: "https://lh3.example/p.png", timezone: "Europe/Rome" });
     const requestId = newRequestId("patch");

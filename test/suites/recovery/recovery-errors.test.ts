@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { clientAt, createTask, errorOf, expectData, inDays, newClient, seedOpenTasks } from "../../support/factories";
 
-describe("recovery – errors (SPEC §4, §12)", () => {
+describe("recovery – errors (docs/recovery-and-activity.md, docs/errors.md)", () => {
   it("past 7 days → 410 TOMBSTONE_EXPIRED", async () => {
     const client = await newClient();
     const task = await createTask(client);

@@ -3,7 +3,7 @@ import { createSubtask, createTask, dbRows, expectData, getTask, inDays, newClie
 
 type Entry = { action: string; entity_id: string; actor: string; changes: Record<string, unknown> };
 
-describe("recovery and activity – happy paths (SPEC §4)", () => {
+describe("recovery and activity – happy paths (docs/recovery-and-activity.md)", () => {
   it("delete → tombstone listed → restore with the original ids, tags, notes and reminders", async () => {
     const client = await newClient();
     const task = await createTask(client, { title: "Precious", tags: ["keep"], due_date: inDays(5) });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { call } from "../../support/requests";
 import { createTask, dbRows, expectData, newClient, sql } from "../../support/factories";
 
-describe("recovery and activity – security (SPEC §1.3)", () => {
+describe("recovery and activity – security (docs/conventions.md#ownership)", () => {
   it("without a token → 401", async () => {
     for (const [method, path] of [["GET", "/recovery"], ["POST", `/recovery/${crypto.randomUUID()}/restore`], ["GET", "/activity"]] as const) {
       expect((await call(`/api/v1${path}`, { method, invalid: true })).status, path).toBe(401);

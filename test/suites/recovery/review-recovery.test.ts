@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { clientAt, createSubtask, createTask, dbRows, errorOf, expectData, getTask, inDays, newClient, sql, type TaskJson } from "../../support/factories";
 
 /**
- * Review of issue 5 (SPEC §4): the restore answer is the task as GET shows it afterwards (reminders in
+ * Review of issue 5 (docs/recovery-and-activity.md): the restore answer is the task as GET shows it afterwards (reminders in
  * GET's order, whatever their ids), expiry is exact at 7 days, restores of one tombstone in parallel
  * succeed once, and another user's task ids never reach a tombstone.
  */

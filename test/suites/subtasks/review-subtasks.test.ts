@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createSubtask, createTask, dbRows, expectData, getTask, newClient, sql } from "../../support/factories";
 
 /**
- * Review of issue 5 (SPEC §3, §4): parallel deletes of one subtask delete it once and log it once (no
+ * Review of issue 5 (docs/tasks.md, docs/recovery-and-activity.md): parallel deletes of one subtask delete it once and log it once (no
  * activity for a change that did not happen); counters stay exact; another user's subtask writes leave
  * no trace in the activity log.
  */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createSubtask, createTask, errorOf, expectData, newClient } from "../../support/factories";
 
-describe("subtasks – errors (SPEC §3, §12)", () => {
+describe("subtasks – errors (docs/tasks.md, docs/errors.md)", () => {
   it("per-task limit: free 4, pro 10 → 409 LIMIT_EXCEEDED; exact under parallel creates", async () => {
     const free = await newClient();
     const task = await createTask(free);

@@ -5,7 +5,7 @@ import { createSubtask, createTask, dbRows, expectData, getTask, newClient, sql,
 
 type Update = { subtask: SubtaskJson; task: TaskJson; unlocked_achievements: unknown[] };
 
-describe("subtasks – happy paths (SPEC §3)", () => {
+describe("subtasks – happy paths (docs/tasks.md)", () => {
   it("adds subtasks in order and keeps the task's counters without changing its version", async () => {
     const client = await newClient();
     const task = await createTask(client);

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { call } from "../../support/requests";
 import { createSubtask, createTask, getTask, newClient } from "../../support/factories";
 
-describe("subtasks – security (SPEC §1.3)", () => {
+describe("subtasks – security (docs/conventions.md#ownership)", () => {
   it("without a token → 401", async () => {
     const id = crypto.randomUUID();
     for (const [method, path] of [["POST", `/tasks/${id}/subtasks`], ["PATCH", `/subtasks/${id}`], ["DELETE", `/subtasks/${id}`], ["PUT", `/tasks/${id}/subtasks/order`]] as const) {

@@ -3,7 +3,7 @@ import { roundTrips } from "../../support/neon-control";
 import { newRequestId } from "../../support/requests";
 import { createTask, dbRows, expectData, getTask, newClient, sql } from "../../support/factories";
 
-describe("tags – happy paths (SPEC §3)", () => {
+describe("tags – happy paths (docs/tasks.md)", () => {
   it("lists tags with task counts, one round trip", async () => {
     const client = await newClient();
     await createTask(client, { tags: ["Work", "home"] });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { call } from "../../support/requests";
 import { createTask, expectData, getTask, newClient } from "../../support/factories";
 
-describe("tags – security (SPEC §1.3)", () => {
+describe("tags – security (docs/conventions.md#ownership)", () => {
   it("without a token → 401", async () => {
     expect((await call("/api/v1/tags", { invalid: true })).status).toBe(401);
     expect((await call("/api/v1/tags/work", { method: "DELETE", invalid: true })).status).toBe(401);

@@ -4,7 +4,7 @@ import { createSubtask, createTask, dbRows, errorOf, newClient, sql, type TestCl
 
 /**
  * Review of issue 5: inputs that pass a loose schema but that PostgreSQL refuses must be 400
- * VALIDATION_ERROR, never 500 – and unknown fields on PATCH /tasks are rejected (SPEC §1.4). Every probe here
+ * VALIDATION_ERROR, never 500 – and unknown fields on PATCH /tasks are rejected (docs/conventions.md#patch-semantics). Every probe here
  * sends input outside the OpenAPI document on purpose (`invalid: true`: only the response is checked).
  */
 async function expectHandled(response: Response, allowed: number[]): Promise<void> {
@@ -90,7 +90,7 @@ describe("tasks – review: edge inputs never become 500", () => {
   });
 
   it("property: subtask create, reorder, completion, history and activity inputs are handled", async () => {
-    // A fresh user per property: each stays under the 100 requests/min rate limit (SPEC §1.7).
+    // A fresh user per property: each stays under the 100 requests/min rate limit (docs/conventions.md#rate-limits).
     const fresh = async () => {
       const client = await newClient({ tier: "pro" });
       return { client, task: await createTask(client) };

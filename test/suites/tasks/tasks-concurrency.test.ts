@@ -23,7 +23,7 @@ beforeAll(async () => {
 
 const count = async (query: ReturnType<typeof sql>) => Number((await dbRows<{ n: string }>(query))[0]?.n ?? 0);
 
-describe("tasks – concurrency (SPEC §1.5, §3, §14 SC-006)", () => {
+describe("tasks – concurrency (docs/conventions.md#optimistic-locking, docs/tasks.md, docs/operations.md SC-006)", () => {
   it("20 parallel PATCHes with the same version: exactly 1 succeeds, 19 VERSION_CONFLICT with the winner's task", async () => {
     const client = await newClient();
     const task = await createTask(client);
@@ -86,7 +86,7 @@ describe("tasks – concurrency (SPEC §1.5, §3, §14 SC-006)", () => {
   });
 });
 
-describe("tasks – atomicity and round trips (SPEC §1.12, §4; ARCHITECTURE budget)", () => {
+describe("tasks – atomicity and round trips (docs/conventions.md#nothing-is-lost, docs/recovery-and-activity.md; ARCHITECTURE budget)", () => {
   it("create, complete, delete and restore stay within 2 round trips; list and get take 1", async () => {
     const client = await newClient();
     const ids = { create: newRequestId("rt"), patch: newRequestId("rt"), complete: newRequestId("rt"), remove: newRequestId("rt"), restore: newRequestId("rt"), list: newRequestId("rt"), get: newRequestId("rt") };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createTask, errorOf, expectData, inDays, newClient, seedOpenTasks, type TaskJson } from "../../support/factories";
 
-describe("tasks – errors (SPEC §3, §12)", () => {
+describe("tasks – errors (docs/tasks.md, docs/errors.md)", () => {
   it("stale version → 409 VERSION_CONFLICT with the current task; a missing version → 400", async () => {
     const client = await newClient();
     const task = await createTask(client);

@@ -3,7 +3,7 @@ import { roundTrips } from "../../support/neon-control";
 import { newRequestId } from "../../support/requests";
 import { createSubtask, createTask, dbRows, expectData, getTask, inDays, newClient, sql, type TaskJson } from "../../support/factories";
 
-describe("tasks – happy paths (SPEC §3)", () => {
+describe("tasks – happy paths (docs/tasks.md)", () => {
   it("creates a task with defaults, normalised tags, and reads it back with subtasks and reminders", async () => {
     const client = await newClient();
     const requestId = newRequestId("create");

@@ -14,7 +14,7 @@ async function list(client: TestClient, query: string, requestId?: string): Prom
 
 const titles = (page: Page) => page.data.map((task) => task.title);
 
-describe("GET /tasks – filters, search, sorts, pagination (SPEC §3)", () => {
+describe("GET /tasks – filters, search, sorts, pagination (docs/tasks.md)", () => {
   it("an empty result is 200 with [] and no cursor, in one round trip", async () => {
     const client = await newClient();
     const requestId = newRequestId("list");

@@ -5,7 +5,7 @@ import { createSubtask, createTask, errorOf, getTask, newClient } from "../../su
 
 const SOME_ID = "3f0a7c1e-2b4d-4e8f-9a6b-1c2d3e4f5a6b";
 
-/** Every operation of issue 5 (SPEC §3, §4). */
+/** Every operation of issue 5 (docs/tasks.md, docs/recovery-and-activity.md). */
 const OPERATIONS: [string, string][] = [
   ["GET", "/tasks"],
   ["POST", "/tasks"],
@@ -27,14 +27,14 @@ const OPERATIONS: [string, string][] = [
   ["GET", "/activity"],
 ];
 
-/** Any status but a 5xx, and every 400 is VALIDATION_ERROR (SPEC §12): bad input never becomes a 500. */
+/** Any status but a 5xx, and every 400 is VALIDATION_ERROR (docs/errors.md): bad input never becomes a 500. */
 async function expectHandled(response: Response, allowed: number[]): Promise<void> {
   const text = await response.text();
   expect(allowed, `${response.status} ${text}`).toContain(response.status);
   if (response.status === 400) expect(JSON.parse(text).error.code).toBe("VALIDATION_ERROR");
 }
 
-describe("tasks – security (SPEC §1.3, §2)", () => {
+describe("tasks – security (docs/conventions.md#ownership, docs/identity.md)", () => {
   it("every operation without a token → 401 UNAUTHORIZED", async () => {
     for (const [method, path] of OPERATIONS) {
       const response = await call(`/api/v1${path}`, {
