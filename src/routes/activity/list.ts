@@ -3,7 +3,7 @@ import { listActivity } from "../../services/activity/list";
 import { defineRoute } from "../define-route";
 import type { AppRouter } from "../router";
 import { cursorParam, limitParam } from "../tasks/list-query";
-import { AUTHED_ERRORS, listEnvelope } from "../tasks/schemas";
+import { AUTHED_ERRORS, listEnvelope } from "../shared-schemas";
 import { activityEntrySchema } from "./schemas";
 
 const query = z.strictObject({

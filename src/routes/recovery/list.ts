@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { listRecoverable } from "../../services/recovery/list";
 import { defineRoute } from "../define-route";
 import type { AppRouter } from "../router";
-import { AUTHED_ERRORS, listEnvelope } from "../tasks/schemas";
+import { AUTHED_ERRORS, listEnvelope } from "../shared-schemas";
 
 export const recoverableSchema = z
   .object({

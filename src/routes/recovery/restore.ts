@@ -2,7 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { restoreTombstone } from "../../services/recovery/restore";
 import { dataEnvelope, defineRoute } from "../define-route";
 import type { AppRouter } from "../router";
-import { idempotencyHeaders, taskDetailSchema, tombstoneParam, WRITE_ERRORS } from "../tasks/schemas";
+import { taskDetailSchema } from "../tasks/schemas";
+import { idempotencyHeaders, tombstoneParam, WRITE_ERRORS } from "../shared-schemas";
 
 const restorationSchema = z
   .object({

@@ -1,7 +1,7 @@
 import { deleteSubtask } from "../../services/subtasks/delete";
 import { defineRoute } from "../define-route";
 import type { AppRouter } from "../router";
-import { AUTHED_ERRORS, ifMatchHeader, uuidParam } from "../tasks/schemas";
+import { AUTHED_ERRORS, ifMatchHeader, uuidParam } from "../shared-schemas";
 
 const route = defineRoute({
   method: "delete",

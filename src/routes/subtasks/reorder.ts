@@ -2,7 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { reorderSubtasks } from "../../services/subtasks/reorder";
 import { dataEnvelope, defineRoute } from "../define-route";
 import type { AppRouter } from "../router";
-import { AUTHED_ERRORS, subtaskSchema, uuidParam } from "../tasks/schemas";
+import { subtaskSchema } from "../tasks/schemas";
+import { AUTHED_ERRORS, uuidParam } from "../shared-schemas";
 
 export const reorderBody = z
   .strictObject({ ids: z.array(z.uuid()).max(1000).openapi({ description: "Every subtask id of the task, exactly once, in the new order." }) })

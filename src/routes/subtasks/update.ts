@@ -2,7 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { updateSubtask } from "../../services/subtasks/update";
 import { dataEnvelope, defineRoute } from "../define-route";
 import type { AppRouter } from "../router";
-import { achievementUnlockSchema, subtaskSchema, taskSchema, titleSchema, uuidParam, versionSchema, WRITE_ERRORS, writeHeaders } from "../tasks/schemas";
+import { achievementUnlockSchema, subtaskSchema, taskSchema, titleSchema } from "../tasks/schemas";
+import { uuidParam, versionSchema, WRITE_ERRORS, writeHeaders } from "../shared-schemas";
 
 export const updateSubtaskBody = z
   .strictObject({ title: titleSchema.optional(), completed: z.boolean().optional(), version: versionSchema.optional() })

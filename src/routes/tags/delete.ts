@@ -3,7 +3,7 @@ import { TAG_NAME_MAX } from "../../db/schema/tags";
 import { deleteTag } from "../../services/tags/delete";
 import { defineRoute } from "../define-route";
 import type { AppRouter } from "../router";
-import { AUTHED_ERRORS, storableText } from "../tasks/schemas";
+import { AUTHED_ERRORS, storableText } from "../shared-schemas";
 
 const params = z.object({
   // No NUL (PostgreSQL text cannot hold it: a 500 otherwise); refused here, before any service runs. Runtime

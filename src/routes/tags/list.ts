@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { listTags } from "../../services/tags/list";
 import { dataEnvelope, defineRoute } from "../define-route";
 import type { AppRouter } from "../router";
-import { AUTHED_ERRORS } from "../tasks/schemas";
+import { AUTHED_ERRORS } from "../shared-schemas";
 
 const tagSchema = z
   .object({

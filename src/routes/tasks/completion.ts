@@ -2,7 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { changeCompletion, type CompletionAction } from "../../services/tasks/complete";
 import { dataEnvelope, defineRoute } from "../define-route";
 import type { AppRouter } from "../router";
-import { completionResultSchema, uuidParam, versionSchema, WRITE_ERRORS, writeHeaders } from "./schemas";
+import { completionResultSchema } from "./schemas";
+import { uuidParam, versionSchema, WRITE_ERRORS, writeHeaders } from "../shared-schemas";
 
 const completionBody = z
   .strictObject({ version: versionSchema.optional() })

@@ -2,7 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { createTask } from "../../services/tasks/create";
 import { dataEnvelope, defineRoute } from "../define-route";
 import type { AppRouter } from "../router";
-import { descriptionSchema, dueDateSchema, durationSchema, idempotencyHeaders, prioritySchema, tagsSchema, taskSchema, titleSchema, WRITE_ERRORS } from "./schemas";
+import { descriptionSchema, dueDateSchema, durationSchema, prioritySchema, tagsSchema, taskSchema, titleSchema } from "./schemas";
+import { idempotencyHeaders, WRITE_ERRORS } from "../shared-schemas";
 
 export const createTaskBody = z
   .strictObject({

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { deleteTask } from "../../services/tasks/delete";
 import { dataEnvelope, defineRoute } from "../define-route";
 import type { AppRouter } from "../router";
-import { AUTHED_ERRORS, ifMatchHeader, uuidParam } from "./schemas";
+import { AUTHED_ERRORS, ifMatchHeader, uuidParam } from "../shared-schemas";
 
 const deletionSchema = z
   .object({

@@ -2,7 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { getTask } from "../../services/tasks/get";
 import { dataEnvelope, defineRoute } from "../define-route";
 import type { AppRouter } from "../router";
-import { AUTHED_ERRORS, taskDetailSchema, uuidParam } from "./schemas";
+import { taskDetailSchema } from "./schemas";
+import { AUTHED_ERRORS, uuidParam } from "../shared-schemas";
 
 const route = defineRoute({
   method: "get",

@@ -4,7 +4,7 @@ import { activityEntrySchema } from "../activity/schemas";
 import { defineRoute } from "../define-route";
 import type { AppRouter } from "../router";
 import { cursorParam, limitParam } from "./list-query";
-import { AUTHED_ERRORS, listEnvelope, uuidParam } from "./schemas";
+import { AUTHED_ERRORS, listEnvelope, uuidParam } from "../shared-schemas";
 
 const route = defineRoute({
   method: "get",

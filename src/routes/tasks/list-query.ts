@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { TASK_PRIORITIES } from "../../db/schema/tasks";
 import { TASK_SORTS } from "../../services/tasks/list";
-import { instantInput, storableText, tagNameSchema } from "./schemas";
+import { tagNameSchema } from "./schemas";
+import { instantInput, storableText } from "../shared-schemas";
 
 /** `?x=a&x=b` and `?x=a,b` both mean [a, b] (repeated parameters arrive as an array, a single one as a string). */
 function multiValue<T extends z.ZodType>(item: T, max: number) {

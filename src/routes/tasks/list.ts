@@ -2,7 +2,8 @@ import { listTasks } from "../../services/tasks/list";
 import { defineRoute } from "../define-route";
 import type { AppRouter } from "../router";
 import { listTasksQuery } from "./list-query";
-import { AUTHED_ERRORS, listEnvelope, taskSchema } from "./schemas";
+import { taskSchema } from "./schemas";
+import { AUTHED_ERRORS, listEnvelope } from "../shared-schemas";
 
 const route = defineRoute({
   method: "get",

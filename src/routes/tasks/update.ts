@@ -2,19 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { updateTask } from "../../services/tasks/update";
 import { dataEnvelope, defineRoute } from "../define-route";
 import type { AppRouter } from "../router";
-import {
-  descriptionSchema,
-  dueDateSchema,
-  durationSchema,
-  prioritySchema,
-  tagsSchema,
-  taskSchema,
-  titleSchema,
-  uuidParam,
-  versionSchema,
-  WRITE_ERRORS,
-  writeHeaders,
-} from "./schemas";
+import { descriptionSchema, dueDateSchema, durationSchema, prioritySchema, tagsSchema, taskSchema, titleSchema } from "./schemas";
+import { uuidParam, versionSchema, WRITE_ERRORS, writeHeaders } from "../shared-schemas";
 
 export const updateTaskBody = z
   .strictObject({

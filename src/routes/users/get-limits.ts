@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { AppRouter } from "../router";
 import { getLimits } from "../../services/users/get-limits";
 import { dataEnvelope, defineRoute } from "../define-route";
-import { READ_ERRORS } from "./schemas";
+import { AUTHED_ERRORS } from "../shared-schemas";
 
 const limits = z
   .object({
@@ -40,7 +40,7 @@ const route = defineRoute({
   tags: ["Users"],
   summary: "Effective limits and current usage",
   description: "Tier defaults plus unlocked achievement perks (docs/achievements-and-streaks.md); Pro's unlimited stays unlimited.",
-  errors: READ_ERRORS,
+  errors: AUTHED_ERRORS,
   responses: { 200: { description: "Limits and usage.", content: { "application/json": { schema: dataEnvelope(schema) } } } },
 });
 

@@ -1,7 +1,8 @@
 import type { AppRouter } from "../router";
 import { getMe } from "../../services/users/get-me";
 import { dataEnvelope, defineRoute } from "../define-route";
-import { READ_ERRORS, userSchema } from "./schemas";
+import { AUTHED_ERRORS } from "../shared-schemas";
+import { userSchema } from "./schemas";
 
 const route = defineRoute({
   method: "get",
@@ -9,7 +10,7 @@ const route = defineRoute({
   tags: ["Users"],
   summary: "The signed-in user",
   description: "Profile, tier, time zone and `version` (send it back with PATCH).",
-  errors: READ_ERRORS,
+  errors: AUTHED_ERRORS,
   responses: {
     200: { description: "The user.", content: { "application/json": { schema: dataEnvelope(userSchema) } } },
   },

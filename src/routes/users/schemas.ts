@@ -1,5 +1,4 @@
 import { z } from "@hono/zod-openapi";
-import type { ErrorCode } from "../../errors/codes";
 import { canonicalTimeZone } from "../../services/users/timezone";
 
 export const userSchema = z
@@ -41,7 +40,3 @@ export const timezoneSchema = z
   })
   .openapi({ type: "string", description: "IANA time zone, e.g. America/New_York.", example: "Europe/Berlin" });
 
-/** Every authenticated operation is rate limited per user (docs/conventions.md#rate-limits). */
-export const READ_ERRORS = ["RATE_LIMITED"] as const satisfies readonly ErrorCode[];
-/** …and a PATCH needs an Idempotency-Key (docs/conventions.md#idempotency). */
-export const WRITE_ERRORS = [...READ_ERRORS, "IDEMPOTENCY_KEY_REQUIRED", "IDEMPOTENCY_KEY_REUSED", "IDEMPOTENCY_IN_PROGRESS"] as const satisfies readonly ErrorCode[];

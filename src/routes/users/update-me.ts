@@ -3,8 +3,8 @@ import { ValidationFailed } from "../../errors/api-error";
 import { updateMe } from "../../services/users/update-me";
 import type { AppRouter } from "../router";
 import { dataEnvelope, defineRoute } from "../define-route";
-import { idempotencyKeyHeader } from "../tasks/schemas";
-import { timezoneSchema, userSchema, WRITE_ERRORS } from "./schemas";
+import { idempotencyKeyHeader, WRITE_ERRORS } from "../shared-schemas";
+import { timezoneSchema, userSchema } from "./schemas";
 
 const body = z
   .strictObject({
