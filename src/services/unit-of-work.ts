@@ -1,4 +1,4 @@
-import { sql, type SQL } from "drizzle-orm";
+import type { SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { ApiError } from "../errors/api-error";
 import { isRetryableWriteConflict } from "../db/errors";
@@ -8,6 +8,7 @@ import type { DomainEvent } from "./events/types";
 import { guardError, guardFailure } from "./guards";
 import { completionStatement, evaluateRecord, lookupStatement } from "./idempotency/records";
 import { jsonResponse, type IdempotencyRow, type StoredResponse } from "./idempotency/types";
+import { bindingStatement, resolveBindings, type Binding } from "./batch-bindings";
 import { outboxStatement, sendAfterCommit, type Enqueued } from "./outbox/enqueue";
 import type { QueueMessage } from "./outbox/messages";
 import type { ResponseFields } from "./response-fields";
@@ -264,57 +265,6 @@ async function attemptWrite<V>(unit: WriteUnit, spec: WriteSpec<V>, body: (unit:
 export function storedResponse<V>(spec: WriteSpec<V>, value: V): StoredResponse {
   const status = spec.status ?? 200;
   return status === 204 ? { status, body: "", headers: {} } : jsonResponse(status, { data: value });
-}
-
-interface Binding {
-  field: string;
-  placeholder: number;
-  expression: SQL;
-  resolve(value: number): void;
-}
-
-/**
- * The last statement of a batch with bindings: evaluates each binding's expression after the write's own
- * statements and, when the request has an Idempotency-Key, rewrites the stored body with the decided numbers
- * spliced in where the placeholders stand (`"field":placeholder` can only occur as a real key-value pair: a
- * quote inside a JSON string is escaped).
- */
-function bindingStatement(ctx: ServiceContext, bindings: readonly Binding[], response: StoredResponse) {
-  if (bindings.length === 0) return undefined;
-  const values = sql.join(
-    bindings.map((binding, index) => sql`(${binding.expression})::bigint as ${sql.raw(`b${index}`)}`),
-    sql`, `,
-  );
-  const scope = ctx.idempotency;
-  if (!scope) return ctx.db.execute(sql`select ${values}`);
-  const parts: SQL[] = [];
-  let rest = response.body;
-  bindings.forEach((binding, index) => {
-    const marker = `"${binding.field}":${binding.placeholder}`;
-    const at = rest.indexOf(marker);
-    if (at < 0) throw new Error(`binding ${binding.field} is not in the response`);
-    parts.push(sql`${rest.slice(0, at + binding.field.length + 3)}::text`, sql`${sql.raw(`v.b${index}`)}::text`);
-    rest = rest.slice(at + marker.length);
-  });
-  parts.push(sql`${rest}::text`);
-  return ctx.db.execute(sql`
-    with v as (select ${values}),
-    stored as (
-      update idempotency_records set response_body = ${sql.join(parts, sql` || `)}
-      from v where user_id = ${scope.userId} and key = ${scope.key}
-      returning 1)
-    select v.*, (select count(*) from stored) as stored from v`);
-}
-
-function resolveBindings(bindings: readonly Binding[], result: unknown): void {
-  const rows: unknown = typeof result === "object" && result !== null && "rows" in result ? result.rows : undefined;
-  const row: unknown = Array.isArray(rows) ? rows[0] : undefined;
-  const values = new Map(typeof row === "object" && row !== null ? Object.entries(row) : []);
-  bindings.forEach((binding, index) => {
-    const value = values.get(`b${index}`);
-    if (value === undefined || value === null) throw new Error(`binding ${binding.field} was not decided by the batch`);
-    binding.resolve(Number(value));
-  });
 }
 
 /** Statements in one round trip (one alone needs no batch). */
