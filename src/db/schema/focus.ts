@@ -2,13 +2,19 @@
  * docs/reminders-notifications-realtime.md focus mode sessions. Migration 0004_achievements_focus.
  */
 import { sql } from "drizzle-orm";
-import { boolean, check, foreignKey, index, integer, pgTable, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import { checkNonNegative, checkRange, id, sameTruth, timestamptz } from "./columns";
+import { check, foreignKey, index, integer, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { checkNonNegative, checkOneOf, checkRange, id, sameTruth, timestamptz } from "./columns";
 import { users } from "./identity";
 import { taskInstances } from "./tasks";
 
 export const FOCUS_MINUTES_MIN = 5;
 export const FOCUS_MINUTES_MAX = 180;
+/**
+ * running: not ended yet. completed: ended with elapsed ≥ planned. ended_early: ended before the planned
+ * time. abandoned: never ended, closed by the minute sweep at planned + 60 min (docs/reminders-notifications-realtime.md).
+ */
+export const FOCUS_STATUSES = ["running", "completed", "ended_early", "abandoned"] as const;
+export type FocusStatus = (typeof FOCUS_STATUSES)[number];
 
 export const focusSessions = pgTable(
   "focus_sessions",
@@ -24,8 +30,7 @@ export const focusSessions = pgTable(
     /** null while running. */
     endedAt: timestamptz("ended_at"),
     elapsedSeconds: integer("elapsed_seconds"),
-    /** elapsed ≥ planned (docs/reminders-notifications-realtime.md); set when the session ends. */
-    completed: boolean("completed").notNull().default(false),
+    status: text("status", { enum: FOCUS_STATUSES }).notNull().default("running"),
   },
   (t) => [
     checkRange("focus_sessions_planned_minutes_range", t.plannedMinutes, FOCUS_MINUTES_MIN, FOCUS_MINUTES_MAX),
@@ -34,7 +39,8 @@ export const focusSessions = pgTable(
       "focus_sessions_ended_has_elapsed",
       sameTruth(sql`${t.endedAt} is null`, sql`${t.elapsedSeconds} is null`),
     ),
-    check("focus_sessions_completed_has_ended", sql`not ${t.completed} or ${t.endedAt} is not null`),
+    checkOneOf("focus_sessions_status_values", t.status, FOCUS_STATUSES),
+    check("focus_sessions_running_not_ended", sameTruth(sql`${t.status} = 'running'`, sql`${t.endedAt} is null`)),
     // Single-column on purpose (a composite key could not SET NULL without nulling user_id): the start
     // service checks the task belongs to the user.
     foreignKey({

@@ -116,6 +116,11 @@ export const taskInstances = pgTable(
     completed: boolean("completed").notNull().default(false),
     completedAt: timestamptz("completed_at"),
     completedBy: text("completed_by", { enum: COMPLETED_BY }),
+    /**
+     * When the task was first completed (docs/achievements-and-streaks.md): set once, kept through reopening,
+     * so a task counts toward the lifetime completions exactly once however often it is reopened.
+     */
+    firstCompletedAt: timestamptz("first_completed_at"),
     hidden: boolean("hidden").notNull().default(false),
     archived: boolean("archived").notNull().default(false),
     /** SET NULL when the template is deleted: its instances stay as ordinary tasks. */
@@ -151,6 +156,7 @@ export const taskInstances = pgTable(
         sql`${t.completedBy} is not null`,
       )}`,
     ),
+    check("task_instances_first_completion_kept", sql`not ${t.completed} or ${t.firstCompletedAt} is not null`),
     check(
       "task_instances_occurrence_with_template",
       sql`${t.templateId} is null or ${t.occurrenceAt} is not null`,

@@ -42,6 +42,13 @@ function describe(event: DomainEvent): Pick<ActivityRow, "entity_type" | "entity
       return { entity_type: "user", entity_id: event.user.id, action: "updated", changes: event.changes };
     case "tag.deleted":
       return { entity_type: "tag", entity_id: event.tagId, action: "deleted", changes: { name: { from: event.name, to: null } } };
+    case "focus.ended":
+      return {
+        entity_type: "focus_session",
+        entity_id: event.sessionId,
+        action: event.status,
+        changes: { elapsed_seconds: { from: null, to: event.elapsedSeconds }, task_id: { from: null, to: event.taskId } },
+      };
   }
 }
 

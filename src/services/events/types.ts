@@ -1,5 +1,6 @@
 import type { FieldChanges } from "../../lib/patch";
 import type { CompletedBy } from "../../db/schema/tasks";
+import type { FocusStatus } from "../../db/schema/focus";
 import type { Subtask, Task } from "../tasks/present";
 import type { UserView } from "../users/user-view";
 
@@ -12,7 +13,11 @@ import type { UserView } from "../users/user-view";
 export type DomainEvent =
   | { type: "task.created"; task: Task }
   | { type: "task.updated"; task: Task; changes: FieldChanges }
-  | { type: "task.completed"; task: Task; completedBy: CompletedBy; changes: FieldChanges }
+  /**
+   * `firstCompletion`: the task had never been completed before (docs/achievements-and-streaks.md): only
+   * then does it count toward the lifetime completions.
+   */
+  | { type: "task.completed"; task: Task; completedBy: CompletedBy; firstCompletion: boolean; changes: FieldChanges }
   | { type: "task.reopened"; task: Task; changes: FieldChanges }
   | { type: "task.deleted"; taskId: string; title: string; tombstoneId: string }
   | { type: "task.restored"; task: Task; tombstoneId: string }
@@ -23,6 +28,8 @@ export type DomainEvent =
   | { type: "subtask.deleted"; subtask: Subtask }
   | { type: "subtasks.reordered"; taskId: string; ids: string[] }
   | { type: "tag.deleted"; tagId: string; name: string }
-  | { type: "user.updated"; user: UserView; changes: FieldChanges };
+  | { type: "user.updated"; user: UserView; changes: FieldChanges }
+  /** A focus session ended (by the user or, `abandoned`, by the minute sweep); docs/reminders-notifications-realtime.md. */
+  | { type: "focus.ended"; sessionId: string; taskId: string | null; status: Exclude<FocusStatus, "running">; elapsedSeconds: number };
 
 export type DomainEventType = DomainEvent["type"];

@@ -40,10 +40,12 @@ export function restoreTaskStatements(ctx: ServiceContext, userId: string, tombs
   return [
     ctx.db.execute(sql`
       insert into task_instances (id, user_id, title, description, priority, due_date, estimated_duration, focus_time_seconds,
-        completed, completed_at, completed_by, hidden, archived, template_id, occurrence_at, subtask_count, subtasks_completed,
-        version, created_at, updated_at)
+        completed, completed_at, completed_by, first_completed_at, hidden, archived, template_id, occurrence_at, subtask_count,
+        subtasks_completed, version, created_at, updated_at)
       select r.id, ${userId}, r.title, r.description, r.priority, r.due_date, r.estimated_duration, r.focus_time_seconds,
-        r.completed, r.completed_at, r.completed_by, r.hidden, r.archived,
+        r.completed, r.completed_at, r.completed_by,
+        -- a snapshot taken before first_completed_at existed: a completed task counts as completed at completed_at
+        coalesce(r.first_completed_at, case when r.completed then r.completed_at end), r.hidden, r.archived,
         (select tt.id from task_templates tt where tt.id = r.template_id and tt.user_id = ${userId}),
         case when exists (select 1 from task_templates tt where tt.id = r.template_id and tt.user_id = ${userId}) then r.occurrence_at end,
         r.subtask_count, r.subtasks_completed, r.version + 1, r.created_at, ${stamp}::timestamptz

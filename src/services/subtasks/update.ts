@@ -76,7 +76,10 @@ async function update(unit: WriteUnit, input: UpdateSubtaskInput, expected: numb
   if (delta === 1) unit.emit({ type: "subtask.completed", subtask, changes: subtaskChanges });
   if (delta === -1) unit.emit({ type: "subtask.reopened", subtask, changes: subtaskChanges });
   const taskChanges = diffFields(taskBefore, task, ["completed", "completed_at", "completed_by"]);
-  if (autoComplete) unit.emit({ type: "task.completed", task, completedBy: "auto", changes: taskChanges });
+  if (autoComplete) {
+    const firstCompletion = (taskBefore.first_completed_at ?? null) === null;
+    unit.emit({ type: "task.completed", task, completedBy: "auto", firstCompletion, changes: taskChanges });
+  }
   if (autoReopen) unit.emit({ type: "task.reopened", task, changes: taskChanges });
 
   unit.writeAll([
@@ -92,6 +95,7 @@ async function update(unit: WriteUnit, input: UpdateSubtaskInput, expected: numb
         with moved as (
           update task_instances set subtasks_completed = ${task.subtasks_completed}, completed = ${task.completed},
             completed_at = ${task.completed_at}::timestamptz, completed_by = ${task.completed_by}, version = ${task.version},
+            first_completed_at = coalesce(first_completed_at, ${task.completed_at}::timestamptz),
             updated_at = ${stamp}::timestamptz
           where id = ${task.id} and user_id = ${userId} and ${taskUnchangedSql(taskBefore)} and completed = ${taskBefore.completed}
           returning id)

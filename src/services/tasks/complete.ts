@@ -100,11 +100,13 @@ async function change(unit: WriteUnit, input: CompletionInput, expected: number 
   unit.writeAll([
     ctx.db.execute(sql`update task_instances set completed = ${task.completed}, completed_at = ${task.completed_at}::timestamptz,
         completed_by = ${task.completed_by}, subtasks_completed = ${task.subtasks_completed}, version = ${task.version},
+        first_completed_at = coalesce(first_completed_at, ${task.completed_at}::timestamptz),
         updated_at = ${stamp}::timestamptz
       where id = ${task.id} and user_id = ${userId} and ${taskUnchangedSql(current)}`),
     taskUpdatedGuard(ctx, userId, task.id, conflictFor(expected)),
   ]);
-  unit.emit(completing ? { type: "task.completed", task, completedBy, changes } : { type: "task.reopened", task, changes });
+  const firstCompletion = completing && !current.completed && (record?.first_completed_at ?? null) === null;
+  unit.emit(completing ? { type: "task.completed", task, completedBy, firstCompletion, changes } : { type: "task.reopened", task, changes });
   return result(task);
 }
 

@@ -21,6 +21,8 @@ export interface TaskRecord {
   completed: boolean;
   completed_at: string | null;
   completed_by: CompletedBy | null;
+  /** Internal (docs/achievements-and-streaks.md): when the task was first completed; not part of the API's task. */
+  first_completed_at?: string | null;
   hidden: boolean;
   archived: boolean;
   template_id: string | null;
