@@ -7,8 +7,11 @@ import type { EventHandler } from "./handlers";
 
 type ActivityRow = ActivityEntry & { user_id: string };
 
-/** docs/recovery-and-activity.md: what an event means in the activity log (entity, action, field diffs). */
-function describe(event: DomainEvent): Pick<ActivityRow, "entity_type" | "entity_id" | "action" | "changes"> {
+/**
+ * docs/recovery-and-activity.md: what an event means in the activity log (entity, action, field diffs);
+ * null for an event the log does not record (an unlock is the user's achievement, not a change of their data).
+ */
+function describe(event: DomainEvent): Pick<ActivityRow, "entity_type" | "entity_id" | "action" | "changes"> | null {
   switch (event.type) {
     case "task.created": {
       const { id: _id, version: _v, created_at: _c, updated_at: _u, ...fields } = event.task;
@@ -42,6 +45,8 @@ function describe(event: DomainEvent): Pick<ActivityRow, "entity_type" | "entity
       return { entity_type: "user", entity_id: event.user.id, action: "updated", changes: event.changes };
     case "tag.deleted":
       return { entity_type: "tag", entity_id: event.tagId, action: "deleted", changes: { name: { from: event.name, to: null } } };
+    case "achievement.unlocked":
+      return null;
     case "focus.ended":
       return {
         entity_type: "focus_session",
@@ -72,18 +77,19 @@ function actorOf(unit: WriteUnit): { userId: string; type: ActivityActor } {
 export const activityLogHandler: EventHandler = {
   name: "activity_log",
   open: (unit) => (events) => {
-    if (events.length === 0) return;
+    const described = events.flatMap((event) => describe(event) ?? []);
+    if (described.length === 0) return;
     const ctx = unit.ctx;
     const actor = actorOf(unit);
     const base = ctx.clock.now().getTime();
-    const rows: ActivityRow[] = events.map((event, index) => ({
+    const rows: ActivityRow[] = described.map((description, index) => ({
       id: crypto.randomUUID(),
       user_id: actor.userId,
       actor: actor.type,
       request_id: ctx.requestId.slice(0, 128),
       // Same millisecond for the whole request; the microsecond suffix keeps the events' order.
       created_at: `${new Date(base).toISOString().slice(0, 23)}${String(index).padStart(3, "0")}Z`,
-      ...describe(event),
+      ...description,
     }));
     unit.write(
       ctx.db.execute(sql`

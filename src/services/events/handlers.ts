@@ -1,4 +1,5 @@
 import type { WriteUnit } from "../unit-of-work";
+import { achievementsHandler } from "../achievements/progress";
 import { activityLogHandler } from "./activity-handler";
 import type { DomainEvent } from "./types";
 
@@ -30,7 +31,8 @@ export interface EventHandler {
   open(unit: WriteUnit): ((events: readonly DomainEvent[]) => void) | undefined;
 }
 
-const HANDLERS: EventHandler[] = [activityLogHandler];
+// Achievements first: the events it adds (`achievement.unlocked`) are then seen by the handlers after it.
+const HANDLERS: EventHandler[] = [achievementsHandler, activityLogHandler];
 
 /** Opens every handler for a write; returns their contributions to run once the write decided. */
 export function openHandlers(unit: WriteUnit): ((events: readonly DomainEvent[]) => void)[] {

@@ -1,6 +1,7 @@
 import type { FieldChanges } from "../../lib/patch";
 import type { CompletedBy } from "../../db/schema/tasks";
 import type { FocusStatus } from "../../db/schema/focus";
+import type { UnlockedAchievement } from "../response-fields";
 import type { Subtask, Task } from "../tasks/present";
 import type { UserView } from "../users/user-view";
 
@@ -30,6 +31,8 @@ export type DomainEvent =
   | { type: "tag.deleted"; tagId: string; name: string }
   | { type: "user.updated"; user: UserView; changes: FieldChanges }
   /** A focus session ended (by the user or, `abandoned`, by the minute sweep); docs/reminders-notifications-realtime.md. */
+  /** docs/achievements-and-streaks.md: written by the achievements handler in the batch that unlocks it. */
+  | { type: "achievement.unlocked"; achievement: UnlockedAchievement }
   | { type: "focus.ended"; sessionId: string; taskId: string | null; status: Exclude<FocusStatus, "running">; elapsedSeconds: number };
 
 export type DomainEventType = DomainEvent["type"];
