@@ -1,4 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { registerEventHandler } from "../../../src/services/events/handlers";
+import type { DomainEvent } from "../../../src/services/events/types";
 import { roundTrips } from "../../support/neon-control";
 import { call, newRequestId } from "../../support/requests";
 import { clientAt, createSubtask, createTask, dbRows, errorOf, expectData, newClient, sql, type TaskJson, type TestClient } from "../../support/factories";
@@ -122,6 +124,31 @@ describe("achievements – unlocking (docs/achievements-and-streaks.md)", () => 
     await complete(client, forced.id);
     const stats = await expectData<Stats>(await client.request("GET", "/users/me/stats"));
     expect(stats.tasks_completed).toBe(2);
+  });
+});
+
+describe("achievements – the unlock's event and its replay", () => {
+  let unregister: (() => void) | undefined;
+  afterEach(() => unregister?.());
+
+  it("an unlock emits achievement.unlocked in its write; a replay answers it again without a second unlock", async () => {
+    const client = await newClient();
+    const seen: DomainEvent[] = [];
+    unregister = registerEventHandler({
+      name: "probe_unlock_events",
+      open: (unit) => (unit.userId === client.userId ? (events) => void seen.push(...events.filter((event) => event.type === "achievement.unlocked")) : undefined),
+    });
+    const tasks = await createTasks(client, 5);
+    for (const task of tasks.slice(0, 4)) await complete(client, task.id);
+    const key = crypto.randomUUID();
+    const first = await client.request("POST", `/tasks/${(tasks[4] as TaskJson).id}/complete`, { key });
+    const firstText = await first.text();
+    const replay = await client.request("POST", `/tasks/${(tasks[4] as TaskJson).id}/complete`, { key });
+    expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(await replay.text()).toBe(firstText);
+    expect(seen).toEqual([{ type: "achievement.unlocked", achievement: expect.objectContaining({ id: "tasks_5" }) }]);
+    expect(await unlockRows(client.userId, "tasks_5")).toEqual([{ n: "1" }]);
+    expect(await notificationRows(client.userId, "tasks_5")).toHaveLength(1);
   });
 });
 
