@@ -3,6 +3,7 @@ import type { Bindings } from "../src/env";
 import { fixedClock } from "../src/lib/clock";
 import { createLogger } from "../src/lib/logger";
 import { purgeExpired } from "../src/services/maintenance/purge-expired";
+import { abandonOverdueFocusSessions } from "../src/services/focus/sweep";
 import { relayOutbox } from "../src/services/outbox/relay";
 import { systemContext } from "../src/services/system-context";
 import type { CronJob } from "./job";
@@ -22,7 +23,10 @@ export const EVERY_MINUTE = "* * * * *";
  */
 export const cronJobs: Record<string, CronJob[]> = {
   [DAILY]: [{ name: "purge_expired", run: ({ ctx, runDate }) => purgeExpired({ ctx, input: { runDate } }) }],
-  [EVERY_MINUTE]: [{ name: "relay_outbox", run: ({ ctx }) => relayOutbox({ ctx }) }],
+  [EVERY_MINUTE]: [
+    { name: "relay_outbox", run: ({ ctx }) => relayOutbox({ ctx }) },
+    { name: "abandon_focus_sessions", run: ({ ctx }) => abandonOverdueFocusSessions({ ctx }) },
+  ],
 };
 
 export async function handleScheduled(controller: ScheduledController, env: Bindings, execution: ExecutionContext): Promise<void> {
