@@ -7116,8 +7116,7 @@ export interface components {
         };
         FocusDay: {
             /**
-             * Format: date
-             * @description A calendar day in your time zone (`users.timezone`).
+             * @description A calendar day (`YYYY-MM-DD`) in your time zone (`timezone` of `GET /users/me`).
              * @example 2026-03-01
              */
             day: string;

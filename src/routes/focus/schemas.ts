@@ -53,7 +53,10 @@ export const endFocusResultSchema = z
 
 export const focusDaySchema = z
   .object({
-    day: z.string().openapi({ format: "date", description: "A calendar day in your time zone (`users.timezone`).", example: "2026-03-01" }),
+    day: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/)
+      .openapi({ description: "A calendar day (`YYYY-MM-DD`) in your time zone (`timezone` of `GET /users/me`).", example: "2026-03-01" }),
     sessions: z.number().int().min(0).openapi({ description: "Sessions started that day (a running one included)." }),
     completed: z.number().int().min(0).openapi({ description: "Of those, the completed ones." }),
     focus_seconds: z.number().int().min(0).openapi({ description: "Their elapsed seconds." }),
