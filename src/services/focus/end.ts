@@ -6,7 +6,7 @@ import type { ResponseFields, UnlockedAchievement } from "../response-fields";
 import { lockTaskStatement } from "../tasks/write-support";
 import { runWrite, type WriteUnit } from "../unit-of-work";
 import { requireUserId } from "../users/get-me";
-import { endedSession, focusSessionJsonSql, presentFocusSession, type FocusSession, type FocusSessionRecord } from "./present";
+import { endedSession, focusSessionJsonSql, presentFocusSession, type EndedFocusSession, type FocusSession, type FocusSessionRecord } from "./present";
 
 /** The answer of `POST /focus/sessions/{id}/end`; `unlocked_achievements` comes from the achievements handler. */
 export interface EndFocusResult {
@@ -39,15 +39,26 @@ async function end(unit: WriteUnit, id: string): Promise<EndFocusResult> {
   if (record === undefined) throw new NotFound("Focus session");
   const current = presentFocusSession(record);
   if (current.status !== "running") return { session: current, unlocked_achievements: [] };
+  return { session: closeSession(unit, userId, current), unlocked_achievements: [] };
+}
 
-  const ended = endedSession(current, ctx.clock.now());
+/**
+ * Contributes the end of a running session as of the unit's clock (also used by a start that finds the
+ * previous session past its abandonment deadline): the task row's lock first, then the session's UPDATE –
+ * guarded, so a parallel end or the sweep that won makes this write re-run – the task's counter, and the
+ * `focus.ended` event. Returns the session as ended.
+ */
+export function closeSession(unit: WriteUnit, userId: string, current: FocusSession): EndedFocusSession {
+  const ctx = unit.ctx;
+  const now = ctx.clock.now();
+  const ended = endedSession(current, now);
   const elapsed = ended.elapsed_seconds;
   if (ended.task_id !== null) unit.write(lockTaskStatement(ctx, userId, ended.task_id));
   unit.write(
     ctx.db.execute(sql`
       with ended as (
         update focus_sessions set ended_at = ${ended.ended_at}::timestamptz, elapsed_seconds = ${elapsed}, status = ${ended.status}
-        where id = ${id} and user_id = ${userId} and ended_at is null
+        where id = ${ended.id} and user_id = ${userId} and ended_at is null
         returning id)
       select ${guard("STATE_MOVED", sql`exists (select 1 from ended)`)}`),
   );
@@ -55,12 +66,12 @@ async function end(unit: WriteUnit, id: string): Promise<EndFocusResult> {
     // A task deleted meanwhile (the session's task_id was set null) simply gets nothing.
     unit.write(
       ctx.db.execute(sql`update task_instances set focus_time_seconds = focus_time_seconds + ${elapsed},
-          updated_at = ${ctx.clock.now().toISOString()}::timestamptz
+          updated_at = ${now.toISOString()}::timestamptz
         where id = ${ended.task_id} and user_id = ${userId}`),
     );
   }
   unit.emit({ type: "focus.ended", sessionId: ended.id, taskId: ended.task_id, status: ended.status, elapsedSeconds: elapsed });
-  return { session: ended, unlocked_achievements: [] };
+  return ended;
 }
 
 function withFields(value: EndFocusResult, fields: ResponseFields): EndFocusResult {

@@ -54,11 +54,21 @@ export function focusSessionRunning(session: FocusSession): ApiError {
 export function endedSession(session: FocusSession, now: Date): EndedFocusSession {
   const started = new Date(session.started_at).getTime();
   const planned = session.planned_minutes * 60;
-  const deadline = started + (session.planned_minutes + ABANDON_AFTER_MINUTES) * 60_000;
+  const deadline = abandonmentDeadline(session);
   if (now.getTime() >= deadline) {
     return { ...session, ended_at: new Date(deadline).toISOString(), elapsed_seconds: planned, status: "abandoned" };
   }
   const elapsed = Math.max(0, Math.floor((now.getTime() - started) / 1000));
   const endedAt = new Date(Math.max(now.getTime(), started)).toISOString();
   return { ...session, ended_at: endedAt, elapsed_seconds: elapsed, status: elapsed >= planned ? "completed" : "ended_early" };
+}
+
+/** When the minute sweep abandons a session that is never ended: started_at + planned + 60 min (epoch ms). */
+function abandonmentDeadline(session: FocusSession): number {
+  return new Date(session.started_at).getTime() + (session.planned_minutes + ABANDON_AFTER_MINUTES) * 60_000;
+}
+
+/** Whether a running session is past its abandonment deadline at `now`. */
+export function isOverdue(session: FocusSession, now: Date): boolean {
+  return session.status === "running" && now.getTime() >= abandonmentDeadline(session);
 }

@@ -4,7 +4,8 @@ import type { ServiceContext } from "../context";
 import { guard } from "../guards";
 import { runWrite, type WriteUnit } from "../unit-of-work";
 import { requireUserId } from "../users/get-me";
-import { focusSessionJsonSql, focusSessionRunning, presentFocusSession, type FocusSession, type FocusSessionRecord } from "./present";
+import { closeSession } from "./end";
+import { focusSessionJsonSql, focusSessionRunning, isOverdue, presentFocusSession, type FocusSession, type FocusSessionRecord } from "./present";
 
 export interface StartFocusInput {
   taskId?: string | null | undefined;
@@ -18,7 +19,9 @@ export interface StartFocusInput {
  * first to commit and inserts nothing; the guard after it (a separate statement, so a fresh snapshot that
  * sees the winner) answers `409 FOCUS_SESSION_RUNNING` with the running session. The optional task must be
  * the user's (404 otherwise) and not archived (409 TASK_ARCHIVED); a completed task may be focused on. The
- * task row is share-locked in the batch, so it cannot be deleted between the check and the insert.
+ * task row is share-locked in the batch, so it cannot be deleted between the check and the insert. A running
+ * session already past its abandonment deadline (the sweep has not reached it yet) does not block: it is
+ * closed as `abandoned` in the same batch, exactly as the sweep would have closed it.
  * ≤ 2 round trips: the running session and the task, then one batch.
  */
 export function startFocusSession({ ctx, input }: { ctx: ServiceContext; input: StartFocusInput }): Promise<FocusSession> {
@@ -41,8 +44,14 @@ async function start(unit: WriteUnit, input: StartFocusInput): Promise<FocusSess
     if (row === undefined) throw new NotFound("Task");
     if (row.archived) throw new ApiError("TASK_ARCHIVED", { message: "The task is archived; un-archive it before focusing on it." });
   }
-  const current = running.result.rows[0]?.session;
-  if (current !== undefined) throw focusSessionRunning(presentFocusSession(current));
+  const previous = running.result.rows[0]?.session;
+  if (previous !== undefined) {
+    const current = presentFocusSession(previous);
+    // Past its abandonment deadline the previous session is what the minute sweep makes of it: close it here
+    // (abandoned, its planned time counted) instead of answering 409 for up to a minute of sweep lag.
+    if (!isOverdue(current, ctx.clock.now())) throw focusSessionRunning(current);
+    closeSession(unit, userId, current);
+  }
 
   const session: FocusSession = {
     id: crypto.randomUUID(),

@@ -128,6 +128,21 @@ describe("focus – start and end", () => {
     expect(error.details).toEqual({ session: running });
   });
 
+  it("a start while the running session is past planned + 60 min (the sweep has not reached it) closes it as abandoned and starts", async () => {
+    const client = await newClient();
+    const task = await createTask(client);
+    const t0 = Date.now();
+    const stale = await startAt(client, at(t0, 0), { task_id: task.id, planned_minutes: 5 });
+    const fresh = await startAt(client, at(t0, 66), { planned_minutes: 20 });
+    expect(fresh).toMatchObject({ status: "running", planned_minutes: 20, started_at: at(t0, 66) });
+    expect(await sessionRows(client.userId)).toMatchObject([
+      { id: stale.id, status: "abandoned", elapsed_seconds: 300 },
+      { id: fresh.id, status: "running", elapsed_seconds: null },
+    ]);
+    expect((await focusTime(task.id)).focus_time_seconds).toBe(300);
+    expect(await activityFor(stale.id)).toMatchObject([{ action: "abandoned", actor: "user" }]);
+  });
+
   it("an idempotent replay of a start answers the same 201 and starts nothing new", async () => {
     const client = await newClient();
     const key = crypto.randomUUID();
