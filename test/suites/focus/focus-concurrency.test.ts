@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { clearFault, injectFault, roundTrips } from "../../support/neon-control";
+import { newRequestId } from "../../support/requests";
 import { clientAt, createTask, errorOf, expectData, newClient } from "../../support/factories";
 import { at, focusTime, sessionRows, startAt, type EndedJson, type FocusSessionJson } from "./support";
 
@@ -18,6 +20,26 @@ describe("focus – concurrency", () => {
       expect(loser.code).toBe("FOCUS_SESSION_RUNNING");
       expect(loser.details).toEqual({ session: winner });
       expect(await sessionRows(client.userId)).toMatchObject([{ id: winner.id, status: "running" }]);
+    }
+  });
+
+  it("a start whose read saw no session but whose commit lands after another start's → 409 from the database (the guard), with that session", async () => {
+    const client = await newClient();
+    const slowId = newRequestId("focus-slow-start");
+    // The slow start's commit batch is held at the endpoint; its read (round trip 1) goes through at once.
+    const fault = await injectFault({ mode: "delay", request_id: slowId, match: "insert into focus_sessions", delay_ms: 3_000, times: 1 });
+    try {
+      const slow = client.request("POST", "/focus/sessions", { body: { planned_minutes: 45 }, requestId: slowId });
+      while ((await roundTrips(slowId)) < 1) await new Promise((resolve) => setTimeout(resolve, 25));
+      const fast = await expectData<FocusSessionJson>(await client.request("POST", "/focus/sessions", { body: { planned_minutes: 20 } }), 201);
+      const refused = await slow;
+      expect(refused.status).toBe(409);
+      const error = await errorOf(refused);
+      expect(error.code).toBe("FOCUS_SESSION_RUNNING");
+      expect(error.details).toEqual({ session: fast });
+      expect(await sessionRows(client.userId)).toMatchObject([{ id: fast.id, status: "running" }]);
+    } finally {
+      await clearFault(fault);
     }
   });
 

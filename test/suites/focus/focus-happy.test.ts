@@ -45,6 +45,11 @@ describe("focus – start and end", () => {
     expect(after.version).toBe(task.version);
     const shown = await expectData<{ focus_time_seconds: number; version: number }>(await client.request("GET", `/tasks/${task.id}`));
     expect(shown).toMatchObject({ focus_time_seconds: 25 * 60 + 7, version: 1 });
+    // The version a client read before the session ended is still the current one: its edit goes through.
+    const edited = await expectData<{ focus_time_seconds: number; version: number }>(
+      await client.request("PATCH", `/tasks/${task.id}`, { body: { title: "Deep work, done", version: 1 } }),
+    );
+    expect(edited).toMatchObject({ focus_time_seconds: 25 * 60 + 7, version: 2 });
     expect(await activityFor(session.id)).toEqual([
       { action: "completed", actor: "user", changes: { elapsed_seconds: { from: null, to: 1507 }, task_id: { from: null, to: task.id } } },
     ]);
