@@ -1,6 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { ApiError, LimitExceeded, NotFound, VersionConflict } from "../errors/api-error";
+import { focusSessionRunning, presentFocusSession, type FocusSessionRecord } from "./focus/present";
 import { presentSubtask, presentTask, type SubtaskRecord, type TaskRecord } from "./tasks/present";
 import { toUserView, type UserRow } from "./users/user-view";
 
@@ -25,6 +26,7 @@ const row = <T>() => z.custom<T>((value) => typeof value === "object" && value !
 const taskRecord = row<TaskRecord>();
 const subtaskRecord = row<SubtaskRecord>();
 const userRow = row<UserRow>();
+const focusSessionRecord = row<FocusSessionRecord>();
 const limitDetails = z.object({ limit: z.coerce.number(), current: z.coerce.number() });
 const none = z.unknown();
 
@@ -70,6 +72,11 @@ const GUARDS = {
   TAG_NOT_FOUND: entry({ details: none, error: () => new NotFound("Tag") }),
   TOMBSTONE_NOT_FOUND: entry({ details: none, error: () => new NotFound("Tombstone") }),
   TASK_ARCHIVED: entry({ details: none, error: () => new ApiError("TASK_ARCHIVED") }),
+  /** A start lost to a session already running (the unique partial index): 409 with that session. */
+  FOCUS_SESSION_RUNNING: entry({
+    details: z.object({ session: focusSessionRecord }),
+    error: ({ session }) => focusSessionRunning(presentFocusSession(session)),
+  }),
   TOMBSTONE_EXPIRED: entry({
     details: none,
     error: () => new ApiError("TOMBSTONE_EXPIRED", { message: "This deletion can no longer be undone (7 days, 3 most recent)." }),

@@ -50,11 +50,12 @@ export function currentTaskSql(userId: string, taskId: string) {
 
 /**
  * What "the task I read is still the task I am changing" means in an UPDATE's WHERE: the same version and the
- * same subtask counters (subtask writes keep the counters without a new task version, and a response built
- * from stale counters would disagree with the row).
+ * same server-kept counters – subtask counters and focus time (subtask writes and ended focus sessions keep
+ * them without a new task version, and a response built from stale counters would disagree with the row).
  */
 export function taskUnchangedSql(task: Task) {
-  return sql`version = ${task.version} and subtask_count = ${task.subtask_count} and subtasks_completed = ${task.subtasks_completed}`;
+  return sql`version = ${task.version} and subtask_count = ${task.subtask_count} and subtasks_completed = ${task.subtasks_completed}
+    and focus_time_seconds = ${task.focus_time_seconds}`;
 }
 
 /** A guard that only checks the task is unchanged (for writes that end up changing nothing). */
