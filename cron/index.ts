@@ -2,6 +2,7 @@ import * as Sentry from "@sentry/cloudflare";
 import type { Bindings } from "../src/env";
 import { fixedClock } from "../src/lib/clock";
 import { createLogger } from "../src/lib/logger";
+import { runDailyCredits } from "../src/services/credits/daily";
 import { purgeExpired } from "../src/services/maintenance/purge-expired";
 import { relayOutbox } from "../src/services/outbox/relay";
 import { systemContext } from "../src/services/system-context";
@@ -21,7 +22,10 @@ export const EVERY_MINUTE = "* * * * *";
  * next trigger for that date runs it again.
  */
 export const cronJobs: Record<string, CronJob[]> = {
-  [DAILY]: [{ name: "purge_expired", run: ({ ctx, runDate }) => purgeExpired({ ctx, input: { runDate } }) }],
+  [DAILY]: [
+    { name: "purge_expired", run: ({ ctx, runDate }) => purgeExpired({ ctx, input: { runDate } }) },
+    { name: "daily_credits", run: ({ ctx, runDate }) => runDailyCredits({ ctx, input: { runDate } }) },
+  ],
   [EVERY_MINUTE]: [{ name: "relay_outbox", run: ({ ctx }) => relayOutbox({ ctx }) }],
 };
 

@@ -7,6 +7,7 @@ import { mountSubtasks } from "./subtasks";
 import { mountTags } from "./tags";
 import { mountRecovery } from "./recovery";
 import { mountActivity } from "./activity";
+import { mountCredits } from "./credits";
 
 /** The only place resources are mounted (STYLE §1); each resource registers its own operations. */
 export function mountRoutes(api: AppRouter): void {
@@ -18,4 +19,5 @@ export function mountRoutes(api: AppRouter): void {
   mountTags(api);
   mountRecovery(api);
   mountActivity(api);
+  mountCredits(api);
 }
