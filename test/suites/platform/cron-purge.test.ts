@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
-import { describe, expect, it, vi } from "vitest";
-import { DAILY } from "../../../cron";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { cronJobs, DAILY } from "../../../cron";
 import { captureLogs } from "../../support/logs";
 import { injectFault } from "../../support/neon-control";
 import { sentryEventsFor } from "../../support/sentry";
@@ -42,6 +42,17 @@ const jobRuns = (db: ReturnType<typeof testDb>, runDate: string) =>
   );
 
 describe("scheduled: daily purge_expired", () => {
+  // The daily trigger also runs daily_credits, which acts on EVERY user (grants, expiry, the audit): never on
+  // the database the suites share. Its tests run on an isolated stack (test/node/daily-credits.test.ts); here
+  // the trigger runs purge_expired alone (the Worker's cron table is this module's, in the same isolate).
+  const daily = cronJobs[DAILY] ?? [];
+  beforeAll(() => {
+    cronJobs[DAILY] = daily.filter((job) => job.name === "purge_expired");
+  });
+  afterAll(() => {
+    cronJobs[DAILY] = daily;
+  });
+
   it("purges past-retention rows once per run date and records the run, as of the trigger's scheduled time", async () => {
     const db = testDb("cron-purge");
     const userId = await insertUser(db);
@@ -52,6 +63,7 @@ describe("scheduled: daily purge_expired", () => {
     await worker.scheduled({ cron: DAILY, scheduledTime: new Date("2020-03-01T00:00:00Z") });
     await expectPurged(db, userId, first);
     expect(await jobRuns(db, "2020-03-01")).toEqual([{ run_date: "2020-03-01", outcome: "success", finished: true }]);
+    expect(await rows(db, sql`select 1 from job_runs where job = 'daily_credits' and run_date = '2020-03-01'`)).toEqual([]);
 
     // A duplicate (or late) trigger for the same date is a no-op, even with fresh expired rows present.
     const second = await seedRetentionRows(db, userId, Date.parse("2020-03-02T00:00:00Z"));
