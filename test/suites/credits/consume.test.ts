@@ -229,5 +229,10 @@ describe("grants", () => {
     expect(await grant("kickstart", "signup")).toMatchObject({ granted: true, balance: 150 });
     expect(await grant("kickstart", "other")).toMatchObject({ granted: false, balance: 150 });
     expect(await balanceHolds(userId)).toBe(150);
+
+    // A webhook delivered 10 times at once grants once.
+    const racing = await Promise.all(Array.from({ length: 10 }, () => grant("purchased", "pay_3")));
+    expect(racing.filter((outcome) => outcome.granted)).toHaveLength(1);
+    expect(await balanceHolds(userId)).toBe(200);
   });
 });

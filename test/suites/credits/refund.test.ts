@@ -43,6 +43,17 @@ describe("refunds (docs/credits.md)", () => {
     expect(await balanceHolds(userId)).toBe(6);
   });
 
+  it("10 parallel refunds of one consumption refund it once", async () => {
+    const userId = await newUser();
+    await grantLot(userId, { kind: "purchased", amount: 6 });
+    const reference = crypto.randomUUID();
+    await consume(userId, 5, reference);
+    const outcomes = await Promise.all(Array.from({ length: 10 }, () => refund(userId, reference)));
+    expect(outcomes.filter((outcome) => !outcome.replayed)).toEqual([{ refunded: 5, replayed: false, balance: 6 }]);
+    expect((await ledgerOf(userId)).filter((entry) => entry.kind === "refund")).toHaveLength(1);
+    expect(await balanceHolds(userId)).toBe(6);
+  });
+
   it("a refund of a reference nothing consumed refunds nothing", async () => {
     const userId = await newUser();
     await grantLot(userId, { kind: "kickstart", amount: 5 });
