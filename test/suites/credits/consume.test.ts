@@ -38,11 +38,12 @@ describe("consumption order (docs/credits.md): daily → subscription → purcha
   it("takes every kind in order when one consumption needs them all, one ledger entry per lot", async () => {
     const userId = await newUser();
     const now = Date.now();
-    // Granted in the reverse of the consumption order, so creation order cannot explain the result.
+    // Granted in the reverse of the consumption order, so creation order cannot explain the result, and the
+    // subscription lot expires before the daily one: the kind decides first, expiry only within a kind.
     const kickstart = await grantLot(userId, { kind: "kickstart", amount: 5 });
     const purchased = await grantLot(userId, { kind: "purchased", amount: 3 });
-    const subscription = await grantLot(userId, { kind: "subscription", amount: 4, expiresAt: new Date(now + 20 * DAY_MS) });
-    const daily = await grantLot(userId, { kind: "daily", amount: 2, expiresAt: new Date(now + HOUR_MS) });
+    const subscription = await grantLot(userId, { kind: "subscription", amount: 4, expiresAt: new Date(now + HOUR_MS) });
+    const daily = await grantLot(userId, { kind: "daily", amount: 2, expiresAt: new Date(now + 5 * HOUR_MS) });
 
     expect(await consume(userId, 3)).toMatchObject({ consumed: 3, by_kind: { daily: 2, subscription: 1 }, balance: 11, replayed: false });
     expect(await consume(userId, 10)).toMatchObject({ consumed: 10, by_kind: { subscription: 3, purchased: 3, kickstart: 4 }, balance: 1 });

@@ -52,6 +52,8 @@ describe("GET /credits", () => {
     await grantLot(client.userId, { kind: "daily", amount: 10, expiresAt: soon });
     await grantLot(client.userId, { kind: "daily", amount: 2, expiresAt: soon });
     await grantLot(client.userId, { kind: "subscription", amount: 100, expiresAt: new Date(Date.now() + 30 * 24 * HOUR_MS) });
+    // Past its expiry but not swept yet: neither in the balance nor the next expiry.
+    await grantLot(client.userId, { kind: "daily", amount: 7, expiresAt: new Date(Date.now() - HOUR_MS), grantedAt: new Date(Date.now() - 2 * HOUR_MS) });
     await consume(client.userId, 3);
     const balance = await expectData<Balance>(await client.request("GET", "/credits"));
     expect(balance).toEqual({
@@ -59,7 +61,7 @@ describe("GET /credits", () => {
       by_kind: { daily: 9, subscription: 100, purchased: 0, kickstart: 5 },
       next_expiry: { at: soon.toISOString(), amount: 9 },
     });
-    expect(await balanceHolds(client.userId)).toBe(114);
+    expect(await balanceHolds(client.userId)).toBe(121); // the unswept 7 still count in the ledger's balance
   });
 
   it("is 401 without a token", async () => {
