@@ -6637,6 +6637,314 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/credits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your AI credit balance
+         * @description docs/credits.md: usable credits in total and per lot kind, and the next expiry (daily credits expire at the next UTC midnight). One database round trip.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The balance. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["CreditBalance"];
+                        };
+                    };
+                };
+                /** @description UNAUTHORIZED: Authentication is required. TOKEN_EXPIRED: The access token has expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description RATE_LIMITED: Too many requests. */
+                429: {
+                    headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "RATE_LIMITED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description INTERNAL_ERROR: Something went wrong on our side. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "INTERNAL_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description SERVICE_UNAVAILABLE: The service is temporarily unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "SERVICE_UNAVAILABLE";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credits/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your AI credit ledger
+         * @description docs/credits.md: every credit movement (grant, consume, expire, refund, carryover), newest first, with the balance after it. Append-only. Cursor pagination; one database round trip.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1–100 (default 50). */
+                    limit?: number;
+                    /** @description Opaque cursor from the previous page's `next_cursor`. */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of ledger entries. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["CreditEntry"][];
+                            /** @description Opaque; pass as `cursor` for the next page, null on the last. */
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR: The request is invalid. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description UNAUTHORIZED: Authentication is required. TOKEN_EXPIRED: The access token has expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description RATE_LIMITED: Too many requests. */
+                429: {
+                    headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "RATE_LIMITED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description INTERNAL_ERROR: Something went wrong on our side. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "INTERNAL_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description SERVICE_UNAVAILABLE: The service is temporarily unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "SERVICE_UNAVAILABLE";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/.well-known/jwks.json": {
         parameters: {
             query?: never;
@@ -7470,6 +7778,75 @@ export interface components {
             completed: number;
             /** @description Their elapsed seconds. */
             focus_seconds: number;
+        };
+        /**
+         * @example {
+         *       "total": 15,
+         *       "by_kind": {
+         *         "daily": 10,
+         *         "subscription": 0,
+         *         "purchased": 0,
+         *         "kickstart": 5
+         *       },
+         *       "next_expiry": {
+         *         "at": "2026-03-02T00:00:00.000Z",
+         *         "amount": 10
+         *       }
+         *     }
+         */
+        CreditBalance: {
+            /** @description Usable credits: lots with credits left that have not expired. */
+            total: number;
+            /** @description Usable credits per lot kind; consumed in this order: daily, subscription, purchased, kickstart. */
+            by_kind: {
+                daily: number;
+                subscription: number;
+                purchased: number;
+                kickstart: number;
+            };
+            /** @description The soonest expiry of usable credits; null when none expire. */
+            next_expiry: {
+                /** Format: date-time */
+                at: string;
+                /** @description Credits that expire at `at`. */
+                amount: number;
+            } | null;
+        };
+        /**
+         * @example {
+         *       "id": "6f1d2c3b-4a59-4e8f-9b0a-1c2d3e4f5a6b",
+         *       "kind": "consume",
+         *       "amount": -1,
+         *       "balance_after": 14,
+         *       "lot_kind": "daily",
+         *       "reason": "ai_chat",
+         *       "reference": "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d",
+         *       "created_at": "2026-03-01T10:30:00.000Z"
+         *     }
+         */
+        CreditEntry: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description grant, consume, expire, refund or carryover.
+             * @enum {string}
+             */
+            kind: "grant" | "consume" | "expire" | "refund" | "carryover";
+            /** @description Signed: grant, refund and carryover add; consume and expire remove. */
+            amount: number;
+            /** @description Your credits in all lots right after this entry. */
+            balance_after: number;
+            /**
+             * @description The lot the credits went to or came from.
+             * @enum {string}
+             */
+            lot_kind: "daily" | "subscription" | "purchased" | "kickstart";
+            /** @description Machine-readable cause, e.g. kickstart, ai_chat, daily_grant, daily_expiry. */
+            reason: string;
+            /** @description What it is about: an AI interaction, a payment, a run date (`daily:YYYY-MM-DD`). */
+            reference: string | null;
+            /** Format: date-time */
+            created_at: string;
         };
         Jwks: {
             keys: components["schemas"]["Jwk"][];

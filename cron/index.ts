@@ -3,6 +3,7 @@ import type { Bindings } from "../src/env";
 import { fixedClock } from "../src/lib/clock";
 import { createLogger } from "../src/lib/logger";
 import { calculateStreaks } from "../src/services/achievements/streak-job";
+import { runDailyCredits } from "../src/services/credits/daily";
 import { purgeExpired } from "../src/services/maintenance/purge-expired";
 import { abandonOverdueFocusSessions } from "../src/services/focus/sweep";
 import { relayOutbox } from "../src/services/outbox/relay";
@@ -25,6 +26,7 @@ export const EVERY_MINUTE = "* * * * *";
 export const cronJobs: Record<string, CronJob[]> = {
   [DAILY]: [
     { name: "streak_calculate", run: ({ ctx, runDate }) => calculateStreaks({ ctx, input: { runDate } }) },
+    { name: "daily_credits", run: ({ ctx, runDate }) => runDailyCredits({ ctx, input: { runDate } }) },
     { name: "purge_expired", run: ({ ctx, runDate }) => purgeExpired({ ctx, input: { runDate } }) },
   ],
   [EVERY_MINUTE]: [

@@ -65,6 +65,14 @@ async function main(): Promise<void> {
     ...(flags.verbose ? { trace: log } : {}),
     ...(scenario.baseline ? { baselineScript: scenario.baseline.script } : {}),
   });
+  if (scenario.measure) {
+    const measured = await scenario.measure(stack, { log });
+    if (flags.json) console.log(JSON.stringify(measured.figures, null, 2));
+    else log(`\n${measured.report}`);
+    if (!measured.clean) process.exitCode = 1;
+    return;
+  }
+  if (!scenario.setup) throw new Error(`scenario ${scenario.name} has neither setup nor measure`);
   const plan = await scenario.setup(stack);
   if (plan.teardown) shutdown.defer(`${scenario.name} teardown`, plan.teardown);
 
@@ -130,7 +138,7 @@ async function loadScenario(name: string | undefined): Promise<Scenario> {
   }
   const module = (await import(`./scenarios/${name}.ts`)) as { default?: Scenario };
   const scenario = module.default;
-  if (scenario?.name !== name || typeof scenario.setup !== "function") {
+  if (scenario?.name !== name || (typeof scenario.setup !== "function" && typeof scenario.measure !== "function")) {
     throw new Error(`load/scenarios/${name}.ts must default-export defineScenario({ name: "${name}", … })`);
   }
   return scenario;

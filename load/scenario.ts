@@ -28,7 +28,23 @@ export interface Scenario {
    */
   baseline?: { label: string; script: string };
   /** Seeds what the traffic needs (users, tokens, tasks) and returns the requests to send. */
-  setup(stack: BenchStack): Promise<ScenarioPlan>;
+  setup?(stack: BenchStack): Promise<ScenarioPlan>;
+  /**
+   * A scenario that is not HTTP load (e.g. `daily-jobs`: seed N users, fire a Cron Trigger, time it) measures
+   * itself instead of `setup`: the runner starts the stack, calls this, and prints its report. `defaults`
+   * then only bound the run's time (the watchdog allows start-up + warm-up + duration).
+   */
+  measure?(stack: BenchStack, context: { log: (line: string) => void }): Promise<MeasuredRun>;
+}
+
+/** What a self-measuring scenario reports. */
+export interface MeasuredRun {
+  /** Human-readable figures (a table). */
+  report: string;
+  /** The same figures for `--json`. */
+  figures: unknown;
+  /** false when anything unexpected happened (exit code 1). */
+  clean: boolean;
 }
 
 /**

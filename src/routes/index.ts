@@ -9,6 +9,7 @@ import { mountRecovery } from "./recovery";
 import { mountActivity } from "./activity";
 import { mountAchievements } from "./achievements";
 import { mountFocus } from "./focus";
+import { mountCredits } from "./credits";
 
 /** The only place resources are mounted (STYLE §1); each resource registers its own operations. */
 export function mountRoutes(api: AppRouter): void {
@@ -22,4 +23,5 @@ export function mountRoutes(api: AppRouter): void {
   mountActivity(api);
   mountAchievements(api);
   mountFocus(api);
+  mountCredits(api);
 }

@@ -81,6 +81,11 @@ const GUARDS = {
     details: none,
     error: () => new ApiError("TOMBSTONE_EXPIRED", { message: "This deletion can no longer be undone (7 days, 3 most recent)." }),
   }),
+  /** A credit consumption found fewer usable credits than it needs (perpetua_consume_credits, migration 0011). */
+  INSUFFICIENT_CREDITS: entry({
+    details: z.object({ required: z.coerce.number(), available: z.coerce.number() }),
+    error: ({ required, available }) => new ApiError("INSUFFICIENT_CREDITS", { message: `This needs ${required} AI credits; ${available} available.`, details: { required, available } }),
+  }),
   /** The state a write's response was computed from changed under it (e.g. a task's subtask counters). */
   STATE_MOVED: entry({ details: none, retry: true }),
 } as const;

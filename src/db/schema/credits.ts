@@ -3,7 +3,7 @@
  * Migration 0005_credits_billing; the ledger's append-only trigger is appended there.
  */
 import { sql } from "drizzle-orm";
-import { check, index, integer, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, check, index, integer, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { checkLength, checkOneOf, createdAt, id, timestamptz } from "./columns";
 import { users } from "./identity";
 
@@ -73,6 +73,13 @@ export const creditLedger = pgTable(
   "credit_ledger",
   {
     id: id(),
+    /**
+     * The order movements happened in (0011): `created_at` is the acting clock (a cron job's scheduled time, a
+     * request's pinned test clock) and one operation writes several rows at the same instant, so the running
+     * `balance_after`, "the last entry" and the history's "newest first" follow `seq`. Per user it is also the
+     * commit order: every movement of a user runs under that user's row lock (docs/credits.md).
+     */
+    seq: bigint("seq", { mode: "number" }).generatedAlwaysAsIdentity(),
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
@@ -103,5 +110,11 @@ export const creditLedger = pgTable(
     // 0008_indexes
     index("credit_ledger_user_created_idx").on(t.userId, t.createdAt, t.id),
     index("credit_ledger_lot_idx").on(t.lotId),
+    // 0011: the history page and "the last balance_after" per user.
+    index("credit_ledger_user_seq_idx").on(t.userId, t.seq),
+    // 0011: a consumption's entries by its reference (repeat check, refund).
+    index("credit_ledger_user_reference_idx")
+      .on(t.userId, t.reference)
+      .where(sql`${t.kind} in ('consume', 'refund')`),
   ],
 );

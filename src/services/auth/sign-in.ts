@@ -36,14 +36,15 @@ const IP_MAX = 45;
  * transaction whose statements run in order:
  *
  * 1. upsert the user by Google `sub` (new: tier free, the given timezone; returning: email/name/avatar
- *    refreshed, `version` bumped only when one of them changed) and, only when the row was inserted, the
- *    kickstart lot plus its ledger grant. `ON CONFLICT (google_sub)` makes concurrent first sign-ins of one
- *    account produce one user; `credit_lots_one_kickstart_per_user` makes a second grant impossible anyway.
- * 2. revoke the user's live session(s) and their refresh tokens (`new_sign_in`: one active session per user).
- * 3. insert the new session and its first refresh token.
+ *    refreshed, `version` bumped only when one of them changed). `ON CONFLICT (google_sub)` makes concurrent
+ *    first sign-ins of one account produce one user.
+ * 2. only when the row was inserted, the kickstart lot plus its ledger grant (`perpetua_grant_credits`,
+ *    migration 0011); `credit_lots_one_kickstart_per_user` makes a second grant impossible anyway.
+ * 3. revoke the user's live session(s) and their refresh tokens (`new_sign_in`: one active session per user).
+ * 4. insert the new session and its first refresh token.
  *
  * The upsert locks the user row until the transaction ends, so concurrent sign-ins of one user run steps
- * 2–3 one after the other: the last one wins and the partial unique index
+ * 3–4 one after the other: the last one wins and the partial unique index
  * `auth_sessions_one_active_per_user` never sees two live sessions.
  */
 export async function signIn({ ctx, input }: { ctx: ServiceContext; input: SignInInput }): Promise<SignInResult> {
@@ -71,21 +72,16 @@ export async function signIn({ ctx, input }: { ctx: ServiceContext; input: SignI
           updated_at = case when (u.email, u.name, u.avatar_url)
             is distinct from (excluded.email, excluded.name, excluded.avatar_url) then excluded.updated_at else u.updated_at end
         returning u.*, (u.xmax = 0) as is_new
-      ),
-      lot as (
-        insert into credit_lots (user_id, kind, amount, remaining, expires_at, source, reference, created_at)
-        select id, 'kickstart', ${kickstart}, ${kickstart}, null, 'signup', 'signup', ${now}::timestamptz
-        from upserted where is_new and ${kickstart}::int > 0
-        on conflict do nothing
-        returning id, user_id, amount
-      ),
-      ledger as (
-        insert into credit_ledger (user_id, lot_id, kind, amount, balance_after, reason, reference, request_id, created_at)
-        select user_id, id, 'grant', amount, amount, 'kickstart', 'signup', ${ctx.requestId.slice(0, 128)}, ${now}::timestamptz
-        from lot
-        returning id
       )
-      select ${userColumns("upserted")}, upserted.is_new, (select count(*) from ledger) as granted from upserted`),
+      select ${userColumns("upserted")}, upserted.is_new from upserted`),
+    // The kickstart grant through the one grant operation (services/credits/grant.ts), only for the row this
+    // sign-in created (its created_at is this sign-in's instant; a returning user's is older). Idempotent
+    // anyway: one kickstart lot per user, ever.
+    ctx.db.execute(sql`
+      select perpetua_grant_credits(u.id, 'kickstart', ${kickstart}::int, null, 'signup', 'signup', 'kickstart',
+        ${ctx.requestId.slice(0, 128)}, ${now}::timestamptz) as result
+      from users u
+      where u.google_sub = ${identity.sub} and u.created_at = ${now}::timestamptz and ${kickstart}::int > 0`),
     ctx.db.execute(sql`
       with revoked as (
         update auth_sessions set revoked_at = ${now}::timestamptz, revoked_reason = 'new_sign_in'

@@ -1,17 +1,13 @@
-import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { runOnly, worker } from "../../support/scheduled";
 import { DAILY } from "../../../cron";
 import { insertUser, rows, sql, testDb } from "../platform/database";
 
 /**
  * The daily `streak_calculate` job through the Worker's real `scheduled` entry, as of chosen instants (far in
- * the past, so the job – which acts on every user – touches only the rows seeded here).
+ * the past, so the job – which acts on every user – touches only the rows seeded here), without the other
+ * daily jobs. Over HTTP against its own stack with the whole daily trigger: test/node/daily-jobs.test.ts.
  */
-interface ScheduledEntry {
-  scheduled(options: { cron: string; scheduledTime: Date }): Promise<unknown>;
-}
-// The loopback binding has `scheduled()` at runtime; workers-types only declares fetch/connect on Fetcher.
-const worker = exports.default as unknown as ScheduledEntry;
 
 const db = testDb("streak-job");
 
@@ -27,6 +23,8 @@ const stateOf = async (userId: string) =>
     select current_streak, longest_streak from user_achievement_states where user_id = ${userId}`))[0];
 
 describe("scheduled: daily streak_calculate (docs/achievements-and-streaks.md)", () => {
+  runOnly(DAILY, ["streak_calculate"]);
+
   it("a streak of 3 survives the run for the next day and is reset by the run two days later; longest is kept", async () => {
     const userId = await insertUser(db);
     await seedStreak(userId, 3, "2019-05-10");

@@ -1,14 +1,9 @@
-import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { worker } from "../../support/scheduled";
 import { EVERY_MINUTE } from "../../../cron";
 import { createTask, dbRows, newClient, sql } from "../../support/factories";
 import { activityFor, focusTime } from "./support";
 
-interface ScheduledEntry {
-  scheduled(options: { cron: string; scheduledTime: Date }): Promise<unknown>;
-}
-// The loopback binding has `scheduled()` at runtime; workers-types only declares fetch/connect on Fetcher.
-const worker = exports.default as unknown as ScheduledEntry;
 
 async function seedRunning(userId: string, taskId: string | null, startedAt: string, plannedMinutes: number): Promise<string> {
   const [row] = await dbRows<{ id: string }>(sql`

@@ -1,5 +1,5 @@
-import { exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import { runOnly, worker } from "../../support/scheduled";
 import { DAILY } from "../../../cron";
 import { captureLogs } from "../../support/logs";
 import { injectFault } from "../../support/neon-control";
@@ -12,11 +12,6 @@ import { existing, seedRetentionRows, type RetentionRows, type RetentionTable } 
  * wrapper included): `purge_expired` deletes what is past retention, records its run in `job_runs`, and a
  * second trigger for the same date deletes nothing.
  */
-interface ScheduledEntry {
-  scheduled(options: { cron: string; scheduledTime: Date }): Promise<unknown>;
-}
-// The loopback binding has `scheduled()` at runtime; workers-types only declares fetch/connect on Fetcher.
-const worker = exports.default as unknown as ScheduledEntry;
 
 const TABLES: RetentionTable[] = ["idempotency_records", "auth_sessions", "refresh_tokens", "deletion_tombstones", "outbox"];
 
@@ -42,6 +37,9 @@ const jobRuns = (db: ReturnType<typeof testDb>, runDate: string) =>
   );
 
 describe("scheduled: daily purge_expired", () => {
+  // The daily trigger also runs daily_credits, which acts on EVERY user: here it runs purge_expired alone.
+  runOnly(DAILY, ["purge_expired"]);
+
   it("purges past-retention rows once per run date and records the run, as of the trigger's scheduled time", async () => {
     const db = testDb("cron-purge");
     const userId = await insertUser(db);
@@ -52,6 +50,7 @@ describe("scheduled: daily purge_expired", () => {
     await worker.scheduled({ cron: DAILY, scheduledTime: new Date("2020-03-01T00:00:00Z") });
     await expectPurged(db, userId, first);
     expect(await jobRuns(db, "2020-03-01")).toEqual([{ run_date: "2020-03-01", outcome: "success", finished: true }]);
+    expect(await rows(db, sql`select 1 from job_runs where job = 'daily_credits' and run_date = '2020-03-01'`)).toEqual([]);
 
     // A duplicate (or late) trigger for the same date is a no-op, even with fresh expired rows present.
     const second = await seedRetentionRows(db, userId, Date.parse("2020-03-02T00:00:00Z"));

@@ -1,5 +1,6 @@
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { worker } from "../../support/scheduled";
 import { EVERY_MINUTE } from "../../../cron";
 import { messageHandlers } from "../../../queues/consumers";
 import type { QueueMessage } from "../../../queues/messages";
@@ -12,10 +13,6 @@ import { insertUser, isoAgo, rows, sql, testDb } from "./database";
  * same Worker's queue consumer (wrangler.toml consumes all three queues), reached through Miniflare's real
  * queue broker – by registering a recording consumer for each message type for the length of a test.
  */
-interface ScheduledEntry {
-  scheduled(options: { cron: string; scheduledTime: Date }): Promise<unknown>;
-}
-const worker = exports.default as unknown as ScheduledEntry;
 const bindings = env as unknown as Bindings;
 
 const received: QueueMessage[] = [];

@@ -1,5 +1,6 @@
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { worker } from "../../support/scheduled";
 import { EVERY_MINUTE } from "../../../cron";
 import { messageHandlers } from "../../../queues/consumers";
 import type { QueueMessage } from "../../../queues/messages";
@@ -19,10 +20,6 @@ import { insertUser, rows, sql, testDb } from "./database";
  * when that send failed or never happened. Deliveries are observed where production sees them: the Worker's
  * own queue consumer behind Miniflare's real queue broker.
  */
-interface ScheduledEntry {
-  scheduled(options: { cron: string; scheduledTime: Date }): Promise<unknown>;
-}
-const worker = exports.default as unknown as ScheduledEntry;
 const bindings = env as unknown as Bindings;
 
 const received: QueueMessage[] = [];

@@ -1,0 +1,40 @@
+import { sql } from "drizzle-orm";
+import { z } from "zod";
+import type { ServiceContext } from "../context";
+import { parseResult } from "./operation";
+
+const outcomeSchema = z.union([
+  z.object({ claimed: z.literal(false) }),
+  z.object({
+    claimed: z.literal(true),
+    expired_lots: z.number().int(),
+    expired_credits: z.number().int(),
+    granted_lots: z.number().int(),
+    granted_credits: z.number().int(),
+    drift_users: z.number().int(),
+    drift_user_ids: z.array(z.uuid()),
+  }),
+]);
+
+/**
+ * The daily credit job (docs/credits.md, cron `0 0 * * *`), as of the run's clock – the trigger's scheduled
+ * time – in ONE statement: `perpetua_daily_credits` (migration 0011) claims (daily_credits, run date) in
+ * `job_runs`, expires the daily lots due by then, grants the day's daily lots (Pro PRO_DAILY_CREDITS plus
+ * daily_ai_credits perks, reference `daily:<run date>`) and audits the invariant for every user. Set-based:
+ * the same few SQL statements for ten users or a million. A repeated or late trigger for the same date does
+ * nothing. Drift is logged at error level with the users concerned and left as it is – a person looks at
+ * it; the job repairs nothing.
+ */
+export async function runDailyCredits({ ctx, input }: { ctx: ServiceContext; input: { runDate: string } }): Promise<Record<string, unknown>> {
+  const { runDate } = input;
+  const result = await ctx.db.execute<{ result: unknown }>(sql`
+    select perpetua_daily_credits(${runDate}::date, ${ctx.clock.now().toISOString()}::timestamptz,
+      ${ctx.config.PRO_DAILY_CREDITS}::int, ${ctx.requestId.slice(0, 128)}) as result`);
+  const outcome = parseResult(result, outcomeSchema);
+  if (!outcome.claimed) return { run_date: runDate, claimed: false };
+  const { drift_user_ids, ...counts } = outcome;
+  if (counts.drift_users > 0) {
+    ctx.log.error("credit invariant drift", { outcome: "drift", run_date: runDate, drift_users: counts.drift_users, user_ids: drift_user_ids });
+  }
+  return { run_date: runDate, ...counts };
+}
