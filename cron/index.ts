@@ -14,6 +14,13 @@ export const DAILY = "0 0 * * *";
 export const EVERY_MINUTE = "* * * * *";
 
 /**
+ * Deadline of one database round trip of a cron job. A daily job is one set-based statement over every user
+ * (100,000 users: ~14 s on the bench machine, load/README.md), far past a request's DATABASE_TIMEOUT_MS; a
+ * Cron Trigger on a daily schedule may run for 15 minutes.
+ */
+export const JOB_DATABASE_TIMEOUT_MS = 5 * 60_000;
+
+/**
  * Cron Triggers (docs/operations.md "Scheduled jobs"): each job is a service call. Daily jobs are set-based
  * SQL and idempotent per run date (`job_runs`), so a duplicate or late trigger does nothing twice; minute
  * jobs are idempotent by design. Every job runs as of its trigger's scheduled time (its context's clock), so
@@ -46,7 +53,11 @@ export async function handleScheduled(controller: ScheduledController, env: Bind
   for (const job of jobs) {
     const label = `cron:${job.name}:${scheduled.toISOString()}`;
     const started = performance.now();
-    const ctx = systemContext(env, execution, label, job.name, { clock: fixedClock(scheduled), log: { action: `cron.${job.name}` } });
+    const ctx = systemContext(env, execution, label, job.name, {
+      clock: fixedClock(scheduled),
+      log: { action: `cron.${job.name}` },
+      databaseTimeoutMs: JOB_DATABASE_TIMEOUT_MS,
+    });
     try {
       const details = await job.run({ ctx, runDate });
       ctx.log.info("cron job finished", { outcome: "success", duration_ms: elapsed(started), db_round_trips: ctx.trace.roundTrips, ...details });
