@@ -15,7 +15,7 @@ const route = defineRoute({
   tags: ["Subtasks"],
   summary: "Reorder a task's subtasks",
   description:
-    "docs/tasks.md: `ids` must list every subtask of the task exactly once (else `400 VALIDATION_ERROR`); positions become 0…n-1. A subtask added or removed meanwhile → `409 VERSION_CONFLICT` with the current list. Archived task → `409 TASK_ARCHIVED`. Idempotent by nature (PUT).",
+    "docs/tasks.md: `ids` lists every subtask of the task once, in the new order; positions become 0…n-1. An id given twice → `400 VALIDATION_ERROR`; a list that is not the task's current set of subtasks (one added or removed meanwhile, by another device) → `409 VERSION_CONFLICT` with the current list in `details.current`. Archived task → `409 TASK_ARCHIVED`. Idempotent by nature (PUT).",
   errors: [...AUTHED_ERRORS, "NOT_FOUND", "VERSION_CONFLICT", "TASK_ARCHIVED"],
   request: { params: uuidParam("The task id."), body: { required: true, content: { "application/json": { schema: reorderBody } } } },
   responses: {

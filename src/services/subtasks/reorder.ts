@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { NotFound, ValidationFailed } from "../../errors/api-error";
+import { NotFound, ValidationFailed, VersionConflict } from "../../errors/api-error";
 import type { ServiceContext } from "../context";
 import { guard } from "../guards";
 import { presentSubtask, subtasksJsonSql, type Subtask, type SubtaskRecord } from "../tasks/present";
@@ -8,10 +8,11 @@ import { runWrite, type WriteUnit } from "../unit-of-work";
 import { requireUserId } from "../users/get-me";
 
 /**
- * `PUT /tasks/{id}/subtasks/order` `{ids}` (docs/tasks.md): `ids` must name every subtask of the task exactly once
- * (400 otherwise); positions become 0…n-1 in that order. Positions are display order, not content, so
- * subtask versions do not change. The batch re-checks that the task still has exactly these subtasks (a
- * subtask added or removed meanwhile → 409 VERSION_CONFLICT with the current list).
+ * `PUT /tasks/{id}/subtasks/order` `{ids}` (docs/tasks.md): positions become 0…n-1 in the order of `ids`.
+ * Positions are display order, not content, so subtask versions do not change. An id given twice is a
+ * malformed request (400). A list that is not the task's current set is a stale view – another device added
+ * or removed a subtask – and answers 409 VERSION_CONFLICT with the current list, whether the read already saw
+ * that change or the batch's re-check catches it.
  */
 export function reorderSubtasks({ ctx, input }: { ctx: ServiceContext; input: { taskId: string; ids: string[] } }): Promise<Subtask[]> {
   return runWrite(ctx, { operation: "subtasks.reorder" }, (unit) => reorder(unit, input));
@@ -28,10 +29,10 @@ async function reorder(unit: WriteUnit, input: { taskId: string; ids: string[] }
   const task = checkTaskWritable(taskRows.result.rows[0]?.task, undefined);
   const current = (subtaskRows.result.rows[0]?.subtasks ?? []).map(presentSubtask);
   const known = new Set(current.map((subtask) => subtask.id));
-  const given = new Set(input.ids);
-  if (given.size !== input.ids.length || given.size !== known.size || input.ids.some((id) => !known.has(id))) {
-    throw new ValidationFailed([{ field: "ids", reason: "Must list every subtask of the task exactly once." }]);
+  if (new Set(input.ids).size !== input.ids.length) {
+    throw new ValidationFailed([{ field: "ids", reason: "Lists a subtask more than once." }]);
   }
+  if (input.ids.length !== known.size || input.ids.some((id) => !known.has(id))) throw new VersionConflict(current);
   const byId = new Map(current.map((subtask) => [subtask.id, subtask]));
   const ordered = input.ids.map((id, position) => {
     const subtask = byId.get(id);
