@@ -9,6 +9,7 @@ import { mountRecovery } from "./recovery";
 import { mountActivity } from "./activity";
 import { mountAchievements } from "./achievements";
 import { mountFocus } from "./focus";
+import { mountNotifications } from "./notifications";
 import { mountCredits } from "./credits";
 
 /** The only place resources are mounted (STYLE §1); each resource registers its own operations. */
@@ -23,5 +24,6 @@ export function mountRoutes(api: AppRouter): void {
   mountActivity(api);
   mountAchievements(api);
   mountFocus(api);
+  mountNotifications(api);
   mountCredits(api);
 }

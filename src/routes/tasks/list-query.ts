@@ -11,7 +11,7 @@ function multiValue<T extends z.ZodType>(item: T, max: number) {
     .optional();
 }
 
-const booleanFlag = (description: string) =>
+export const booleanFlag = (description: string) =>
   z
     .enum(["true", "false"])
     .transform((value) => value === "true")
