@@ -19,17 +19,7 @@ export interface CreditHistoryEntry {
   created_at: string;
 }
 
-interface Row extends Record<string, unknown> {
-  seq: string | number;
-  id: string;
-  kind: CreditEntryKind;
-  amount: number;
-  balance_after: number;
-  lot_kind: CreditLotKind;
-  reason: string;
-  reference: string | null;
-  created_at: string;
-}
+type Row = CreditHistoryEntry & Record<string, unknown> & { seq: string | number };
 
 /** The position after the last entry served: the ledger's `seq` (the order movements happened in). */
 const cursorSchema = z.strictObject({ s: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) });

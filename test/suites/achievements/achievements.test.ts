@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { registerEventHandler } from "../../../src/services/events/handlers";
+import type { AchievementView, UserStats } from "../../../src/services/achievements/read";
 import type { DomainEvent } from "../../../src/services/events/types";
 import { roundTrips } from "../../support/neon-control";
 import { call, newRequestId } from "../../support/requests";
@@ -17,25 +18,8 @@ interface Completion {
   unlocked_achievements: Unlocked[];
   next_instance: TaskJson | null;
 }
-interface Achievement {
-  id: string;
-  metric: string;
-  threshold: number;
-  progress: number;
-  unlocked: boolean;
-  unlocked_at: string | null;
-  perk: { type: string; value: number };
-}
-interface Stats {
-  tasks_completed: number;
-  current_streak: number;
-  longest_streak: number;
-  last_completion_day: string | null;
-  focus_sessions_completed: number;
-  focus_seconds_total: number;
-  notes_converted: number;
-  achievements_unlocked: number;
-}
+type Achievement = AchievementView;
+type Stats = UserStats;
 
 const complete = async (client: TestClient, id: string, requestId?: string) =>
   expectData<Completion>(await client.request("POST", `/tasks/${id}/complete`, requestId === undefined ? {} : { requestId }));
