@@ -5,6 +5,7 @@ import { createLogger } from "../src/lib/logger";
 import { calculateStreaks } from "../src/services/achievements/streak-job";
 import { purgeExpired } from "../src/services/maintenance/purge-expired";
 import { relayOutbox } from "../src/services/outbox/relay";
+import { sweepRecurring } from "../src/services/recurring/sweep";
 import { systemContext } from "../src/services/system-context";
 import type { CronJob } from "./job";
 
@@ -26,7 +27,10 @@ export const cronJobs: Record<string, CronJob[]> = {
     { name: "streak_calculate", run: ({ ctx, runDate }) => calculateStreaks({ ctx, input: { runDate } }) },
     { name: "purge_expired", run: ({ ctx, runDate }) => purgeExpired({ ctx, input: { runDate } }) },
   ],
-  [EVERY_MINUTE]: [{ name: "relay_outbox", run: ({ ctx }) => relayOutbox({ ctx }) }],
+  [EVERY_MINUTE]: [
+    { name: "relay_outbox", run: ({ ctx }) => relayOutbox({ ctx }) },
+    { name: "recurring_sweep", run: ({ ctx }) => sweepRecurring({ ctx }) },
+  ],
 };
 
 export async function handleScheduled(controller: ScheduledController, env: Bindings, execution: ExecutionContext): Promise<void> {

@@ -8,6 +8,7 @@ import { mountTags } from "./tags";
 import { mountRecovery } from "./recovery";
 import { mountActivity } from "./activity";
 import { mountAchievements } from "./achievements";
+import { mountTemplates } from "./templates";
 
 /** The only place resources are mounted (STYLE §1); each resource registers its own operations. */
 export function mountRoutes(api: AppRouter): void {
@@ -20,4 +21,5 @@ export function mountRoutes(api: AppRouter): void {
   mountRecovery(api);
   mountActivity(api);
   mountAchievements(api);
+  mountTemplates(api);
 }

@@ -3,6 +3,8 @@ import { z } from "zod";
 import { ApiError, LimitExceeded, NotFound, VersionConflict } from "../errors/api-error";
 import { presentSubtask, presentTask, type SubtaskRecord, type TaskRecord } from "./tasks/present";
 import { toUserView, type UserRow } from "./users/user-view";
+import { presentTemplate, type TemplateRecord } from "./recurring/present";
+import { AlreadyGenerated } from "./recurring/errors";
 
 /**
  * Write guards (docs/write-protocol.md "Guards"): a condition a concurrent request could break between a
@@ -25,6 +27,7 @@ const row = <T>() => z.custom<T>((value) => typeof value === "object" && value !
 const taskRecord = row<TaskRecord>();
 const subtaskRecord = row<SubtaskRecord>();
 const userRow = row<UserRow>();
+const templateRecord = row<TemplateRecord>();
 const limitDetails = z.object({ limit: z.coerce.number(), current: z.coerce.number() });
 const none = z.unknown();
 
@@ -64,6 +67,17 @@ const GUARDS = {
     details: z.object({ current: userRow.nullable() }),
     error: ({ current }) => (current === null ? new NotFound("User") : new VersionConflict(toUserView(current))),
   }),
+  /**
+   * A template changed since the client read it (docs/recurring.md): 409 with the template as it is now in
+   * `details.current`.
+   */
+  TEMPLATE_VERSION_CONFLICT: entry({
+    details: z.object({ current: templateRecord.nullable() }),
+    error: ({ current }) => (current === null ? new NotFound("Template") : new VersionConflict(presentTemplate(current))),
+  }),
+  TEMPLATE_LIMIT: entry({ details: limitDetails, error: ({ limit, current }) => new LimitExceeded("recurring templates", limit, current) }),
+  /** A generate message whose occurrence exists already (a redelivery, a parallel consumer): the consumer acks. */
+  RECURRING_ALREADY_GENERATED: entry({ details: none, error: () => new AlreadyGenerated() }),
   ACTIVE_TASK_LIMIT: entry({ details: limitDetails, error: ({ limit, current }) => new LimitExceeded("active tasks", limit, current) }),
   SUBTASK_LIMIT: entry({ details: limitDetails, error: ({ limit, current }) => new LimitExceeded("subtasks on this task", limit, current) }),
   TASK_NOT_FOUND: entry({ details: none, error: () => new NotFound("Task") }),

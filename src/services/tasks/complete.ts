@@ -4,7 +4,7 @@ import { diffFields, expectedVersion } from "../../lib/patch";
 import type { ServiceContext } from "../context";
 import { activeTaskLimitGuard } from "../limits/guards";
 import { limitsStatement, toUserLimits } from "../limits/read-limits";
-import type { ResponseFields, UnlockedAchievement } from "../response-fields";
+import type { NextInstance, ResponseFields, UnlockedAchievement } from "../response-fields";
 import { runWrite, type WriteUnit } from "../unit-of-work";
 import { requireUserId } from "../users/get-me";
 import { taskDetailJsonSql } from "./get";
@@ -28,7 +28,7 @@ export interface CompletionInput {
 export interface CompletionResult {
   task: Task;
   unlocked_achievements: UnlockedAchievement[];
-  next_instance: Task | null;
+  next_instance: NextInstance | null;
 }
 
 const COMPLETION_FIELDS = ["completed", "completed_at", "completed_by", "subtasks_completed"] as const;
@@ -42,7 +42,7 @@ const COMPLETION_FIELDS = ["completed", "completed_at", "completed_by", "subtask
 export function changeCompletion({ ctx, input }: { ctx: ServiceContext; input: CompletionInput }): Promise<CompletionResult> {
   const expected = expectedVersion({ bodyVersion: input.version, ifMatch: input.ifMatch, required: false });
   const operation = input.action === "reopen" ? "tasks.reopen" : "tasks.complete";
-  return runWrite(ctx, { operation, finish: withFields }, (unit) => change(unit, input, expected));
+  return runWrite(ctx, { operation, subjectId: input.id, finish: withFields }, (unit) => change(unit, input, expected));
 }
 
 async function change(unit: WriteUnit, input: CompletionInput, expected: number | undefined): Promise<CompletionResult> {
