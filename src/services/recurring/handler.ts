@@ -52,10 +52,13 @@ export const recurringHandler: EventHandler = {
         : null;
       const transition = events.some((event) => event.type === "task.completed" && event.task.id === taskId && "completed" in event.changes);
       if (!transition) {
-        // Completed before (a retry, or the loser of a parallel completion): the instance that followed it.
-        if (!row.completed) return;
+        // Completed before (a retry, or the loser of a parallel completion): the instance that followed it – or,
+        // while the queue is creating it, the pending occurrence. This read may predate the winner's commit
+        // (statements of a batch each see what committed before they started), which then still shows this
+        // task as the open one: the winner's guard held the pending occurrence, so it is the same answer.
         const following = row.following ? { id: row.following.id, occurrence_at: iso(row.following.occurrence_at), due_date: iso(row.following.due_date) } : null;
-        unit.fields.next_instance = following ?? (template.open_instance === null ? pending : null);
+        const stillWaiting = template.open_instance === null || template.open_instance.id === taskId;
+        unit.fields.next_instance = following ?? (stillWaiting ? pending : null);
         return;
       }
       if (pending === null) {

@@ -19,6 +19,8 @@ const worker = exports.default as unknown as ScheduledEntry;
 const bindings = env as unknown as Bindings;
 
 const received: QueueMessage[] = [];
+// The build's own consumers (recurring templates register one), put back after each test.
+const builtIn = { ...messageHandlers };
 const record = async ({ message }: { message: QueueMessage }): Promise<void> => {
   received.push(message);
 };
@@ -27,6 +29,7 @@ afterEach(() => {
   delete messageHandlers.reminder_fire;
   delete messageHandlers.recurring_task_generate;
   delete messageHandlers.push_deliver;
+  Object.assign(messageHandlers, builtIn);
   received.length = 0;
   vi.restoreAllMocks();
 });
