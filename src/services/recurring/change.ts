@@ -202,7 +202,7 @@ async function commit(unit: WriteUnit, loaded: Loaded, next: TemplateRecord, ext
     templateUpdatedGuard(ctx, userId, current.id, templateConflictFor(expected)),
   ]);
   if (waiting && record.next_occurrence_at !== null) {
-    unit.enqueue({ type: "recurring_task_generate", template_id: current.id, occurrence_at: record.next_occurrence_at });
+    unit.enqueue({ type: "recurring_task_generate", template_id: current.id, occurrence_at: new Date(record.next_occurrence_at).toISOString() });
   }
   return presentTemplate(record);
 }

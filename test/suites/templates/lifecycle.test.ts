@@ -80,7 +80,7 @@ describe("templates: PATCH and DELETE", () => {
     const next = await waitForTask(client, done.next_instance?.id ?? "");
     expect(next.title).toBe("Tuesday review");
     // Invalid rules in a PATCH are 400 with the reason.
-    const bad = await errorOf(await client.request("PATCH", `/templates/${template.id}`, { body: { rrule: "FREQ=MINUTELY", version: 2 } }));
+    const bad = await errorOf(await client.request("PATCH", `/templates/${template.id}`, { body: { rrule: "FREQ=MINUTELY", version: 2 }, invalid: true }));
     expect(bad).toMatchObject({ status: 400, code: "VALIDATION_ERROR", details: [{ field: "rrule", reason: "Rules firing more often than hourly are not allowed." }] });
   });
 
@@ -118,7 +118,7 @@ describe("templates: reads", () => {
   it("GET /templates pages newest first; GET /templates/{id} sends the version as ETag (1 round trip)", async () => {
     const client = await pinned(await newClient({ tier: "pro" }), NOW);
     const a = await createTemplate(client, { ...WEEKLY, title: "A" });
-    const b = await createTemplate(client, { ...WEEKLY, title: "B" });
+    const b = await createTemplate(await pinned(client, "2026-03-20T10:01:00Z"), { ...WEEKLY, title: "B" });
     const page = (await (await client.request("GET", "/templates?limit=1")).json()) as { data: TemplateJson[]; next_cursor: string | null };
     expect(page.data.map((t) => t.id)).toEqual([b.id]);
     const rest = (await (await client.request("GET", `/templates?limit=1&cursor=${page.next_cursor ?? ""}`)).json()) as { data: TemplateJson[]; next_cursor: string | null };
