@@ -78,6 +78,8 @@ const GUARDS = {
   TEMPLATE_LIMIT: entry({ details: limitDetails, error: ({ limit, current }) => new LimitExceeded("recurring templates", limit, current) }),
   /** A generate message whose occurrence exists already (a redelivery, a parallel consumer): the consumer acks. */
   RECURRING_ALREADY_GENERATED: entry({ details: none, error: () => new AlreadyGenerated() }),
+  /** Reopening an instance while another instance of its template is open (docs/recurring.md). */
+  OPEN_INSTANCE_LIMIT: entry({ details: limitDetails, error: ({ limit, current }) => new LimitExceeded("open instances of this recurring template", limit, current) }),
   ACTIVE_TASK_LIMIT: entry({ details: limitDetails, error: ({ limit, current }) => new LimitExceeded("active tasks", limit, current) }),
   SUBTASK_LIMIT: entry({ details: limitDetails, error: ({ limit, current }) => new LimitExceeded("subtasks on this task", limit, current) }),
   TASK_NOT_FOUND: entry({ details: none, error: () => new NotFound("Task") }),

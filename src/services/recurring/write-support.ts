@@ -34,3 +34,17 @@ export function templateUpdatedGuard(ctx: ServiceContext, userId: string, templa
     currentTemplateSql(userId, templateId),
   )}`);
 }
+
+/**
+ * Reopening an instance of a template (docs/recurring.md "At most one open instance"): refused with
+ * `409 LIMIT_EXCEEDED {limit: 1, current: 1}` while another instance of the series is open – checked inside
+ * the batch, before the reopening UPDATE would hit the one-open-per-template index.
+ */
+export function oneOpenInstanceGuard(ctx: ServiceContext, userId: string, taskId: string, templateId: string) {
+  return ctx.db.execute(sql`select ${guard(
+    "OPEN_INSTANCE_LIMIT",
+    sql`not exists (select 1 from task_instances o where o.template_id = ${templateId} and o.user_id = ${userId} and o.id <> ${taskId}
+      and not o.completed and not o.archived)`,
+    sql`jsonb_build_object('limit', 1, 'current', 1)`,
+  )}`);
+}

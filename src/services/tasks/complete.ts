@@ -3,6 +3,7 @@ import { LimitExceeded } from "../../errors/api-error";
 import { diffFields, expectedVersion } from "../../lib/patch";
 import type { ServiceContext } from "../context";
 import { activeTaskLimitGuard } from "../limits/guards";
+import { oneOpenInstanceGuard } from "../recurring/write-support";
 import { limitsStatement, toUserLimits } from "../limits/read-limits";
 import type { NextInstance, ResponseFields, UnlockedAchievement } from "../response-fields";
 import { runWrite, type WriteUnit } from "../unit-of-work";
@@ -84,6 +85,7 @@ async function change(unit: WriteUnit, input: CompletionInput, expected: number 
   });
   const changes = diffFields(current, task, COMPLETION_FIELDS);
   if (!completing) unit.writeAll(activeTaskLimitGuard(ctx, userId, limits.max_tasks));
+  if (!completing && current.template_id !== null) unit.write(oneOpenInstanceGuard(ctx, userId, current.id, current.template_id));
   if (force && openSubtasks.length > 0) {
     // The task row first, then its subtasks: every write that touches both locks them in this order, so
     // parallel writes on one task queue up instead of deadlocking.

@@ -178,3 +178,15 @@ describe("templates: reads", () => {
     }
   });
 });
+
+describe("templates: one open instance", () => {
+  it("reopening an old instance while a newer one is open → 409 LIMIT_EXCEEDED; the newer stays the only open one", async () => {
+    const client = await pinned(await newClient({ tier: "pro" }), NOW);
+    const { template, first } = await withFirstInstance(client);
+    const done = await expectData<{ next_instance: NextInstanceJson | null }>(await client.request("POST", `/tasks/${first.id}/complete`));
+    await waitForTask(client, done.next_instance?.id ?? "");
+    const refused = await errorOf(await client.request("POST", `/tasks/${first.id}/reopen`));
+    expect(refused).toMatchObject({ status: 409, code: "LIMIT_EXCEEDED", details: { limit: 1, current: 1 } });
+    expect(await openInstances(template.id)).toEqual([{ n: 1 }]);
+  });
+});
