@@ -9,6 +9,7 @@ import { limitsStatement, toUserLimits } from "../limits/read-limits";
 import { normalizeTags } from "../tags/normalize";
 import { checkTierRules } from "../tasks/rules";
 import type { TaskPriority } from "../../db/schema/tasks";
+import { presentTask, taskJsonSql, type Task, type TaskRecord } from "../tasks/present";
 import { runWrite, type WriteUnit } from "../unit-of-work";
 import { requireUserId } from "../users/get-me";
 import type { Limits } from "../users/limits";
@@ -59,20 +60,27 @@ export function controlTemplate({ ctx, input }: { ctx: ServiceContext; input: { 
 interface Loaded {
   userId: string;
   current: TemplateRecord;
+  openTask: Task | undefined;
   limits: Limits;
   maxTasks: number | null;
   templateLimit: number | null;
 }
 
-async function load(unit: WriteUnit, id: string, expected: number | undefined): Promise<Loaded> {
+async function load(unit: WriteUnit, id: string, expected: number | undefined, withOpenTask = false): Promise<Loaded> {
   const ctx = unit.ctx;
   const userId = requireUserId(ctx);
   const templateRows = unit.read(templateForWriteStatement(ctx, userId, id));
   const limitRows = unit.read(limitsStatement(ctx, userId));
+  // Skip changes the open instance: read it whole, so its activity entry describes the task (history applies).
+  const openRows = withOpenTask
+    ? unit.read(ctx.db.execute<{ task: TaskRecord }>(sql`select ${taskJsonSql("t")} as task from task_instances t
+        where t.template_id = ${id} and t.user_id = ${userId} and not t.completed and not t.archived`))
+    : undefined;
   await unit.load();
+  const openTask = openRows?.result.rows[0]?.task;
   const current = checkTemplateWritable(templateRows.result.rows[0]?.template, expected);
   const { limits, tier } = toUserLimits(ctx, limitRows.result.rows[0]);
-  return { userId, current, limits, maxTasks: limits.max_tasks, templateLimit: tier === "pro" ? null : ctx.config.FREE_MAX_TEMPLATES };
+  return { userId, current, limits, openTask: openTask ? presentTask(openTask) : undefined, maxTasks: limits.max_tasks, templateLimit: tier === "pro" ? null : ctx.config.FREE_MAX_TEMPLATES };
 }
 
 async function update(unit: WriteUnit, input: UpdateTemplateInput, expected: number | undefined): Promise<Template> {
@@ -125,7 +133,7 @@ async function control(unit: WriteUnit, id: string, action: TemplateAction, expe
   const ctx = unit.ctx;
   const now = ctx.clock.now();
   const stamp = now.toISOString();
-  const loaded = await load(unit, id, expected);
+  const loaded = await load(unit, id, expected, action === "skip");
   const { current, userId } = loaded;
   const extra: SQL[] = [];
   let next: TemplateRecord;
@@ -159,6 +167,10 @@ async function control(unit: WriteUnit, id: string, action: TemplateAction, expe
           sql`exists (select 1 from task_instances t where t.id = ${current.open_instance.id} and t.xmin = pg_current_xact_id()::xid)`,
         )}`);
         next = { ...current, open_instance: null };
+        if (loaded.openTask) {
+          const task = presentTask({ ...loaded.openTask, archived: true, version: loaded.openTask.version + 1, updated_at: stamp });
+          unit.emit({ type: "task.updated", task, changes: { archived: { from: false, to: true }, skipped_at: { from: null, to: stamp } } });
+        }
       } else {
         // No instance yet: the pending occurrence itself is skipped.
         const pending = current.next_occurrence_at === null ? null : new Date(current.next_occurrence_at);

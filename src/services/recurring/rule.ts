@@ -1,7 +1,6 @@
 import type * as RRuleLibrary from "rrule-temporal";
 import type { RRuleTemporal } from "rrule-temporal";
 import type { Temporal } from "temporal-spec";
-import type { FieldProblem } from "../../errors/api-error";
 import { ValidationFailed } from "../../errors/api-error";
 
 /**
@@ -86,7 +85,9 @@ function invalid(field: string, reason: string): never {
 export function checkTimezone(timezone: string, field = "timezone"): string {
   if (!/^(?:[A-Za-z][A-Za-z0-9_+-]{0,30})(?:\/[A-Za-z0-9][A-Za-z0-9_+-]{0,30}){0,2}$/.test(timezone)) invalid(field, "Not an IANA time zone name.");
   try {
-    return new Intl.DateTimeFormat("en-US", { timeZone: timezone }).resolvedOptions().timeZone === "" ? invalid(field, "Unknown time zone.") : timezone;
+    // Throws a RangeError for a zone the runtime's time zone database does not have.
+    new Intl.DateTimeFormat("en-US", { timeZone: timezone });
+    return timezone;
   } catch {
     return invalid(field, `Unknown time zone: ${timezone}.`);
   }
@@ -238,5 +239,3 @@ export async function expander(rule: Rule): Promise<Expander> {
 export async function nextOccurrence(rule: Rule, after: Date, inclusive = false): Promise<Occurrence | null> {
   return (await expander(rule)).after(after, 1, inclusive)[0] ?? null;
 }
-
-export type { FieldProblem };

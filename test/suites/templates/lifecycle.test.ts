@@ -41,6 +41,13 @@ describe("templates: skip, pause, resume", () => {
       ["2026-03-30T07:00:00.000Z", "open", secondId],
       ["2026-03-23T08:00:00.000Z", "skipped", first.id],
     ]);
+    // The skipped instance is an ordinary task: its history says so. (The consumer's entry carries the real
+    // clock, the pinned requests' ones their pinned time, so the order is not asserted.)
+    const entries = await expectData<{ action: string; changes: Record<string, { from: unknown; to: unknown }> }[]>(await client.request("GET", `/tasks/${first.id}/history`));
+    const byAction = Object.fromEntries(entries.map((entry) => [entry.action, entry.changes]));
+    expect(Object.keys(byAction).sort()).toEqual(["created", "updated"]);
+    expect(byAction.updated).toEqual({ archived: { from: false, to: true }, skipped_at: { from: null, to: "2026-03-20T10:00:00.000Z" } });
+    expect(byAction.created).toMatchObject({ template_id: { from: null, to: template.id }, occurrence_at: { from: null, to: "2026-03-23T08:00:00.000Z" } });
   });
 
   it("pause stops generation (a completion schedules nothing); resume schedules from the next future occurrence", async () => {
