@@ -53,7 +53,8 @@ export async function listInstances({ ctx, input }: { ctx: ServiceContext; input
     with template as (select id from task_templates where id = ${input.id} and user_id = ${userId}),
     entries as (
       select ${taskJsonSql("t")} || jsonb_build_object('skipped_at', t.skipped_at) as task,
-        case when t.skipped_at is not null then 'skipped' when t.completed then 'completed' when t.archived then 'completed' else 'open' end as status,
+        -- archived without being completed (skipped, or archived by the user): closed without completion
+        case when t.completed then 'completed' when t.skipped_at is not null or t.archived then 'skipped' else 'open' end as status,
         t.occurrence_at, t.id
       from task_instances t where t.template_id = (select id from template) and t.user_id = ${userId}
       union all
