@@ -7,6 +7,7 @@ import { runDailyCredits } from "../src/services/credits/daily";
 import { purgeExpired } from "../src/services/maintenance/purge-expired";
 import { abandonOverdueFocusSessions } from "../src/services/focus/sweep";
 import { relayOutbox } from "../src/services/outbox/relay";
+import { sweepRecurring } from "../src/services/recurring/sweep";
 import { systemContext } from "../src/services/system-context";
 import type { CronJob } from "./job";
 
@@ -39,6 +40,7 @@ export const cronJobs: Record<string, CronJob[]> = {
   [EVERY_MINUTE]: [
     { name: "relay_outbox", run: ({ ctx }) => relayOutbox({ ctx }) },
     { name: "abandon_focus_sessions", run: ({ ctx }) => abandonOverdueFocusSessions({ ctx }) },
+    { name: "recurring_sweep", run: ({ ctx }) => sweepRecurring({ ctx }) },
   ],
 };
 

@@ -95,6 +95,7 @@ export const configSchema = z.object({
   METRICS_TOKEN: optionalString,
 
   FREE_MAX_TASKS: int(50, 1),
+  FREE_MAX_TEMPLATES: int(3, 1),
   FREE_MAX_SUBTASKS: int(4, 0),
   PRO_MAX_SUBTASKS: int(10, 0),
   FREE_DESCRIPTION_MAX: int(1000, 1, 2000),

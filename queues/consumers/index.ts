@@ -1,3 +1,4 @@
+import { generateRecurringTask } from "../../src/services/recurring/generate";
 import type { MessageHandler, QueueMessageType } from "../messages";
 
 /**
@@ -5,4 +6,6 @@ import type { MessageHandler, QueueMessageType } from "../messages";
  * templates: recurring_task_generate, push: push_deliver). A type without a consumer in this build is retried
  * with backoff and finally dead-lettered – never silently dropped.
  */
-export const messageHandlers: { [T in QueueMessageType]?: MessageHandler<T> } = {};
+export const messageHandlers: { [T in QueueMessageType]?: MessageHandler<T> } = {
+  recurring_task_generate: generateRecurringTask,
+};

@@ -11,6 +11,7 @@ import { mountAchievements } from "./achievements";
 import { mountFocus } from "./focus";
 import { mountNotifications } from "./notifications";
 import { mountCredits } from "./credits";
+import { mountTemplates } from "./templates";
 
 /** The only place resources are mounted (STYLE §1); each resource registers its own operations. */
 export function mountRoutes(api: AppRouter): void {
@@ -26,4 +27,5 @@ export function mountRoutes(api: AppRouter): void {
   mountFocus(api);
   mountNotifications(api);
   mountCredits(api);
+  mountTemplates(api);
 }

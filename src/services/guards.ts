@@ -4,6 +4,8 @@ import { ApiError, LimitExceeded, NotFound, VersionConflict } from "../errors/ap
 import { focusSessionRunning, presentFocusSession, type FocusSessionRecord } from "./focus/present";
 import { presentSubtask, presentTask, type SubtaskRecord, type TaskRecord } from "./tasks/present";
 import { toUserView, type UserRow } from "./users/user-view";
+import { presentTemplate, type TemplateRecord } from "./recurring/present";
+import { AlreadyGenerated } from "./recurring/errors";
 
 /**
  * Write guards (docs/write-protocol.md "Guards"): a condition a concurrent request could break between a
@@ -27,6 +29,7 @@ const taskRecord = row<TaskRecord>();
 const subtaskRecord = row<SubtaskRecord>();
 const userRow = row<UserRow>();
 const focusSessionRecord = row<FocusSessionRecord>();
+const templateRecord = row<TemplateRecord>();
 const limitDetails = z.object({ limit: z.coerce.number(), current: z.coerce.number() });
 const none = z.unknown();
 
@@ -66,6 +69,19 @@ const GUARDS = {
     details: z.object({ current: userRow.nullable() }),
     error: ({ current }) => (current === null ? new NotFound("User") : new VersionConflict(toUserView(current))),
   }),
+  /**
+   * A template changed since the client read it (docs/recurring.md): 409 with the template as it is now in
+   * `details.current`.
+   */
+  TEMPLATE_VERSION_CONFLICT: entry({
+    details: z.object({ current: templateRecord.nullable() }),
+    error: ({ current }) => (current === null ? new NotFound("Template") : new VersionConflict(presentTemplate(current))),
+  }),
+  TEMPLATE_LIMIT: entry({ details: limitDetails, error: ({ limit, current }) => new LimitExceeded("recurring templates", limit, current) }),
+  /** A generate message whose occurrence exists already (a redelivery, a parallel consumer): the consumer acks. */
+  RECURRING_ALREADY_GENERATED: entry({ details: none, error: () => new AlreadyGenerated() }),
+  /** Reopening an instance while another instance of its template is open (docs/recurring.md). */
+  OPEN_INSTANCE_LIMIT: entry({ details: limitDetails, error: ({ limit, current }) => new LimitExceeded("open instances of this recurring template", limit, current) }),
   ACTIVE_TASK_LIMIT: entry({ details: limitDetails, error: ({ limit, current }) => new LimitExceeded("active tasks", limit, current) }),
   SUBTASK_LIMIT: entry({ details: limitDetails, error: ({ limit, current }) => new LimitExceeded("subtasks on this task", limit, current) }),
   TASK_NOT_FOUND: entry({ details: none, error: () => new NotFound("Task") }),

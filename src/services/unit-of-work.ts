@@ -44,6 +44,11 @@ export interface WriteSpec<V> {
   operation: string;
   /** Whose data the write changes; default the acting user (a system job writing for a user names them). */
   userId?: string;
+  /**
+   * The id of the row the write is about (e.g. the task being completed), so event handlers can read what they
+   * need about it in round trip 1 – before the write's own code has read anything.
+   */
+  subjectId?: string;
   /** Default 200. 204 stores and sends no body. */
   status?: 200 | 201 | 204;
   /** Folds the fields event handlers contributed into the value (e.g. `unlocked_achievements`). */
@@ -69,6 +74,8 @@ export class WriteUnit {
   readonly operation: string;
   /** Whose data this write changes (the activity log's owner). */
   readonly userId: string | undefined;
+  /** WriteSpec.subjectId: what the write is about, for handlers' round-trip-1 reads. */
+  readonly subjectId: string | undefined;
   readonly events: DomainEvent[] = [];
   readonly fields: ResponseFields = {};
   readonly #reads: Pending<unknown>[] = [];
@@ -78,9 +85,10 @@ export class WriteUnit {
   readonly #bindings: Binding[] = [];
   #loading: Promise<void> | undefined;
 
-  constructor(ctx: ServiceContext, operation: string, userId?: string) {
+  constructor(ctx: ServiceContext, operation: string, userId?: string, subjectId?: string) {
     this.ctx = { ...ctx, unit: this };
     this.operation = operation;
+    this.subjectId = subjectId;
     const actor = ctx.actor;
     this.userId = userId ?? (actor.type === "user" || actor.type === "ai" ? actor.userId : undefined);
   }
@@ -234,7 +242,7 @@ export class WriteUnit {
 export async function runWrite<V>(ctx: ServiceContext, spec: WriteSpec<V>, body: (unit: WriteUnit) => Promise<V>): Promise<V> {
   if (ctx.unit) return body(ctx.unit);
   for (let attempt = 1; ; attempt += 1) {
-    const unit = new WriteUnit(ctx, spec.operation, spec.userId);
+    const unit = new WriteUnit(ctx, spec.operation, spec.userId, spec.subjectId);
     try {
       return await attemptWrite(unit, spec, body);
     } catch (error) {

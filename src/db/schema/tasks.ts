@@ -123,6 +123,11 @@ export const taskInstances = pgTable(
     firstCompletedAt: timestamptz("first_completed_at"),
     hidden: boolean("hidden").notNull().default(false),
     archived: boolean("archived").notNull().default(false),
+    /**
+     * When the instance was skipped (docs/recurring.md `POST /templates/{id}/skip`, migration 0012): a skipped
+     * instance is archived (no longer active) and shows as `skipped` in the template's history.
+     */
+    skippedAt: timestamptz("skipped_at"),
     /** SET NULL when the template is deleted: its instances stay as ordinary tasks. */
     templateId: uuid("template_id"),
     occurrenceAt: timestamptz("occurrence_at"),

@@ -128,13 +128,26 @@ export const achievementUnlockSchema = z
   .object({ id: z.string(), name: z.string(), description: z.string(), perk: z.object({ type: z.string(), value: z.number().int() }) })
   .openapi("UnlockedAchievement");
 
+export const nextInstanceSchema = z
+  .object({
+    id: z.uuid().openapi({ description: "The id the instance has (or will have once the queue created it)." }),
+    occurrence_at: instant("The occurrence (UTC)."),
+    due_date: instant("The instance's due date: the occurrence."),
+  })
+  .openapi("NextInstance", {
+    example: { id: "0b8f2c1e-6a7d-8e9f-a0b1-c2d3e4f5a6b7", occurrence_at: "2026-03-30T07:00:00.000Z", due_date: "2026-03-30T07:00:00.000Z" },
+  });
+
 export const completionResultSchema = z
   .object({
     task: taskSchema,
     unlocked_achievements: z.array(achievementUnlockSchema).openapi({ description: "Achievements unlocked by this request (docs/achievements-and-streaks.md)." }),
     // A union, not `.nullable()`: on a referenced schema that becomes `allOf: [$ref, {type: [object, null]}]`,
     // which still demands a Task; the union is `anyOf: [$ref, {type: null}]`.
-    next_instance: z.union([taskSchema, z.null()]).openapi({ description: "The next instance of a recurring task, when this completion generated it (docs/recurring.md)." }),
+    next_instance: z.union([nextInstanceSchema, z.null()]).openapi({
+      description:
+        "For an instance of a recurring template (docs/recurring.md): the instance this completion scheduled – it appears in `GET /tasks` once the `recurring` queue created it, with exactly this id. `null` for ordinary tasks and when the series has ended or is paused. Completing an instance twice, or in parallel, names the same next instance.",
+    }),
   })
   .openapi("TaskCompletion");
 

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { ServiceContext } from "../context";
 import { guard } from "../guards";
+import { activeTaskCountSql } from "./active-count";
 
 /**
  * The active-task limit (docs/tasks.md) enforced inside a commit batch, exact under concurrency: the first
@@ -15,7 +16,7 @@ import { guard } from "../guards";
  */
 export function activeTaskLimitGuard(ctx: ServiceContext, userId: string, limit: number | null): BatchItem<"pg">[] {
   if (limit === null) return [];
-  const count = sql`(select count(*) from task_instances t where t.user_id = ${userId} and not t.completed and not t.archived)`;
+  const count = activeTaskCountSql(sql`${userId}::uuid`);
   return [
     ctx.db.execute(sql`select 1 from users where id = ${userId} for no key update`),
     ctx.db.execute(sql`select ${guard("ACTIVE_TASK_LIMIT", sql`${count} < ${limit}`, sql`jsonb_build_object('limit', ${limit}::int, 'current', ${count})`)}`),

@@ -3,6 +3,7 @@ import type { UserTier } from "../../db/schema/identity";
 import { Unauthorized } from "../../errors/api-error";
 import type { ServiceContext } from "../context";
 import { effectiveLimits, type Limits, type Perks } from "../users/limits";
+import { activeTaskCountSql } from "./active-count";
 
 /**
  * Effective limits for the write services (docs/conventions.md#tiers, docs/tasks.md, docs/achievements-and-streaks.md): tier defaults + the perks of unlocked
@@ -36,7 +37,7 @@ export const limitsColumns = sql`
   coalesce(p.max_subtasks, 0) as perk_max_subtasks,
   coalesce(p.max_notes, 0) as perk_max_notes,
   coalesce(p.daily_ai_credits, 0) as perk_daily_ai_credits,
-  (select count(*) from task_instances t where t.user_id = u.id and not t.completed and not t.archived) as active_tasks`;
+  ${activeTaskCountSql(sql`u.id`)} as active_tasks`;
 
 /** Sums the perks of the user's unlocked achievements per perk type (docs/achievements-and-streaks.md) as `p`. */
 export const limitsPerksJoin = sql`

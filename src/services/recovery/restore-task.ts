@@ -37,6 +37,10 @@ function restoredReminder(reminder: ReminderRecord, stamp: string): ReminderReco
 export function restoreTaskStatements(ctx: ServiceContext, userId: string, tombstoneId: string, snapshot: TaskSnapshot, stamp: string): BatchItem<"pg">[] {
   const snap = sql`(select snapshot from deletion_tombstones where id = ${tombstoneId} and user_id = ${userId})`;
   const taskId = snapshot.task.id;
+  // An open instance whose series has moved on (the next instance was generated meanwhile, docs/recurring.md)
+  // comes back as an ordinary task: a template has at most one open instance, and restoring never duplicates.
+  const keepsTemplate = sql`(r.completed or r.archived or not exists (select 1 from task_instances o
+    where o.template_id = tt.id and not o.completed and not o.archived))`;
   return [
     ctx.db.execute(sql`
       insert into task_instances (id, user_id, title, description, priority, due_date, estimated_duration, focus_time_seconds,
@@ -46,8 +50,8 @@ export function restoreTaskStatements(ctx: ServiceContext, userId: string, tombs
         r.completed, r.completed_at, r.completed_by,
         -- a snapshot taken before first_completed_at existed: a completed task counts as completed at completed_at
         coalesce(r.first_completed_at, case when r.completed then r.completed_at end), r.hidden, r.archived,
-        (select tt.id from task_templates tt where tt.id = r.template_id and tt.user_id = ${userId}),
-        case when exists (select 1 from task_templates tt where tt.id = r.template_id and tt.user_id = ${userId}) then r.occurrence_at end,
+        (select tt.id from task_templates tt where tt.id = r.template_id and tt.user_id = ${userId} and ${keepsTemplate}),
+        case when exists (select 1 from task_templates tt where tt.id = r.template_id and tt.user_id = ${userId} and ${keepsTemplate}) then r.occurrence_at end,
         r.subtask_count, r.subtasks_completed, r.version + 1, r.created_at, ${stamp}::timestamptz
       from jsonb_populate_record(null::task_instances, ${snap}->'task') r`),
     ctx.db.execute(sql`

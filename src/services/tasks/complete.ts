@@ -3,8 +3,9 @@ import { LimitExceeded } from "../../errors/api-error";
 import { diffFields, expectedVersion } from "../../lib/patch";
 import type { ServiceContext } from "../context";
 import { activeTaskLimitGuard } from "../limits/guards";
+import { oneOpenInstanceGuard } from "../recurring/write-support";
 import { limitsStatement, toUserLimits } from "../limits/read-limits";
-import type { ResponseFields, UnlockedAchievement } from "../response-fields";
+import type { NextInstance, ResponseFields, UnlockedAchievement } from "../response-fields";
 import { runWrite, type WriteUnit } from "../unit-of-work";
 import { requireUserId } from "../users/get-me";
 import { taskDetailJsonSql } from "./get";
@@ -28,7 +29,7 @@ export interface CompletionInput {
 export interface CompletionResult {
   task: Task;
   unlocked_achievements: UnlockedAchievement[];
-  next_instance: Task | null;
+  next_instance: NextInstance | null;
 }
 
 const COMPLETION_FIELDS = ["completed", "completed_at", "completed_by", "subtasks_completed"] as const;
@@ -42,7 +43,7 @@ const COMPLETION_FIELDS = ["completed", "completed_at", "completed_by", "subtask
 export function changeCompletion({ ctx, input }: { ctx: ServiceContext; input: CompletionInput }): Promise<CompletionResult> {
   const expected = expectedVersion({ bodyVersion: input.version, ifMatch: input.ifMatch, required: false });
   const operation = input.action === "reopen" ? "tasks.reopen" : "tasks.complete";
-  return runWrite(ctx, { operation, finish: withFields }, (unit) => change(unit, input, expected));
+  return runWrite(ctx, { operation, subjectId: input.id, finish: withFields }, (unit) => change(unit, input, expected));
 }
 
 async function change(unit: WriteUnit, input: CompletionInput, expected: number | undefined): Promise<CompletionResult> {
@@ -84,6 +85,7 @@ async function change(unit: WriteUnit, input: CompletionInput, expected: number 
   });
   const changes = diffFields(current, task, COMPLETION_FIELDS);
   if (!completing) unit.writeAll(activeTaskLimitGuard(ctx, userId, limits.max_tasks));
+  if (!completing && current.template_id !== null) unit.write(oneOpenInstanceGuard(ctx, userId, current.id, current.template_id));
   if (force && openSubtasks.length > 0) {
     // The task row first, then its subtasks: every write that touches both locks them in this order, so
     // parallel writes on one task queue up instead of deadlocking.

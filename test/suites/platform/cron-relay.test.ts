@@ -16,6 +16,8 @@ import { insertUser, isoAgo, rows, sql, testDb } from "./database";
 const bindings = env as unknown as Bindings;
 
 const received: QueueMessage[] = [];
+// The build's own consumers (recurring templates register one), put back after each test.
+const builtIn = { ...messageHandlers };
 const record = async ({ message }: { message: QueueMessage }): Promise<void> => {
   received.push(message);
 };
@@ -24,6 +26,7 @@ afterEach(() => {
   delete messageHandlers.reminder_fire;
   delete messageHandlers.recurring_task_generate;
   delete messageHandlers.push_deliver;
+  Object.assign(messageHandlers, builtIn);
   received.length = 0;
   vi.restoreAllMocks();
 });

@@ -1,0 +1,1 @@
+ALTER TABLE "task_instances" ADD COLUMN "skipped_at" timestamp with time zone;
