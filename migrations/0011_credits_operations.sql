@@ -82,8 +82,9 @@ $$;
 --> statement-breakpoint
 -- Refunds the consumption p_reference exactly: each lot gets back what it gave, one `refund` entry per lot.
 -- A lot no longer usable (expired meanwhile, swept or not) is not refilled: what it gave comes back as ONE new
--- lot per kind (source `refund`) expiring at the next UTC midnight after p_now at the earliest, so a refunded
--- credit is never lost to midnight. Once only: a repeat (or a refund of nothing) changes nothing.
+-- lot per kind (source `refund`) expiring at the next UTC midnight after p_now + 1 minute at the earliest, so a
+-- refunded credit is never lost to midnight (the minute: a refund stamped 23:59:59.9 that commits after the
+-- 00:00 sweep still gets a lot that has not expired). Once only: a repeat (or a refund of nothing) changes nothing.
 -- Returns {refunded, replayed, balance (usable after)}.
 CREATE OR REPLACE FUNCTION perpetua_refund_credits(
   p_user uuid, p_reference text, p_reason text, p_request_id text, p_now timestamptz
@@ -119,12 +120,12 @@ BEGIN
     ELSE
       SELECT id INTO v_lot FROM credit_lots
       WHERE user_id = p_user AND kind = v_entry.kind AND source = 'refund' AND created_at = p_now AND reference IS NULL
-        AND expires_at = greatest(v_entry.expires_at, perpetua_next_utc_midnight(p_now))
+        AND expires_at = greatest(v_entry.expires_at, perpetua_next_utc_midnight(p_now + interval '1 minute'))
         AND id IN (SELECT lot_id FROM credit_ledger WHERE user_id = p_user AND kind = 'refund' AND reference = p_reference);
       IF v_lot IS NULL THEN
         INSERT INTO credit_lots (user_id, kind, amount, remaining, expires_at, source, reference, created_at)
         VALUES (p_user, v_entry.kind, v_entry.taken, v_entry.taken,
-                greatest(v_entry.expires_at, perpetua_next_utc_midnight(p_now)), 'refund', NULL, p_now)
+                greatest(v_entry.expires_at, perpetua_next_utc_midnight(p_now + interval '1 minute')), 'refund', NULL, p_now)
         RETURNING id INTO v_lot;
       ELSE
         UPDATE credit_lots SET amount = amount + v_entry.taken, remaining = remaining + v_entry.taken WHERE id = v_lot;
@@ -170,7 +171,7 @@ BEGIN
   RETURNING id INTO v_lot;
   IF v_lot IS NULL THEN
     SELECT id INTO v_lot FROM credit_lots
-    WHERE user_id = p_user AND kind = p_kind AND (reference = p_reference OR (p_kind = 'kickstart' AND p_reference IS NULL))
+    WHERE user_id = p_user AND kind = p_kind AND (p_kind = 'kickstart' OR reference = p_reference)
     ORDER BY created_at LIMIT 1;
     RETURN jsonb_build_object('granted', false, 'lot_id', v_lot, 'balance', perpetua_usable_credits(p_user, p_now));
   END IF;
@@ -189,8 +190,8 @@ $$;
 -- 4. grants the day's daily lot – Pro: p_pro_daily, plus the daily_ai_credits perks of unlocked achievements
 --    (free users with such a perk get the perk amount) – expiring at the next UTC midnight, reference
 --    `daily:<run date>` (unique per user and kind, so nothing can grant a day twice);
--- 5. audits the invariant for every user: sum(lots.remaining) = the last balance_after (by seq) = sum(amount).
---    Drift is reported (the first 100 user ids and the count), never repaired.
+-- The invariant audit is perpetua_credit_drift(), run by the job as its own statement after this one
+-- committed: it reads every lot and ledger entry, and must not hold the users' row locks while it does.
 CREATE OR REPLACE FUNCTION perpetua_daily_credits(
   p_run_date date, p_run_at timestamptz, p_pro_daily integer, p_request_id text
 ) RETURNS jsonb
@@ -202,7 +203,6 @@ DECLARE
   v_expired_credits integer;
   v_granted_lots integer;
   v_granted_credits integer;
-  v_drift uuid[];
 BEGIN
   INSERT INTO job_runs (job, run_date, started_at, finished_at, outcome)
   VALUES ('daily_credits', p_run_date, p_run_at, clock_timestamp(), 'success')
@@ -271,20 +271,24 @@ BEGIN
   )
   SELECT count(*), coalesce(sum(amount), 0) INTO v_granted_lots, v_granted_credits FROM entries;
 
-  SELECT coalesce(array_agg(user_id ORDER BY user_id), '{}') INTO v_drift FROM (
+  RETURN jsonb_build_object(
+    'claimed', true,
+    'expired_lots', v_expired_lots, 'expired_credits', v_expired_credits,
+    'granted_lots', v_granted_lots, 'granted_credits', v_granted_credits);
+END;
+$$;
+--> statement-breakpoint
+-- The invariant for every user: sum(lots.remaining) = the last balance_after (by seq) = sum(amount). Read
+-- only, one snapshot, no locks: the users whose figures disagree (all of them, in id order) – drift is
+-- reported, never repaired.
+CREATE OR REPLACE FUNCTION perpetua_credit_drift() RETURNS uuid[]
+LANGUAGE sql STABLE AS $$
+  SELECT coalesce(array_agg(user_id ORDER BY user_id), '{}') FROM (
     SELECT coalesce(l.user_id, g.user_id) AS user_id
     FROM (SELECT user_id, sum(remaining) AS lots FROM credit_lots GROUP BY user_id) l
     FULL JOIN (
       SELECT DISTINCT ON (user_id) user_id, sum(amount) OVER (PARTITION BY user_id) AS ledger, balance_after AS last
       FROM credit_ledger ORDER BY user_id, seq DESC) g ON g.user_id = l.user_id
     WHERE coalesce(l.lots, 0) <> coalesce(g.ledger, 0) OR coalesce(l.lots, 0) <> coalesce(g.last, 0)
-  ) d;
-
-  RETURN jsonb_build_object(
-    'claimed', true,
-    'expired_lots', v_expired_lots, 'expired_credits', v_expired_credits,
-    'granted_lots', v_granted_lots, 'granted_credits', v_granted_credits,
-    'drift_users', coalesce(array_length(v_drift, 1), 0),
-    'drift_user_ids', to_jsonb(coalesce(v_drift[1:100], '{}')));
-END;
+  ) d
 $$;
