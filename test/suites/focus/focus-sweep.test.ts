@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { worker } from "../../support/scheduled";
+import { runOnly, worker } from "../../support/scheduled";
 import { EVERY_MINUTE } from "../../../cron";
 import { createTask, dbRows, newClient, sql } from "../../support/factories";
 import { activityFor, focusTime } from "./support";
@@ -24,6 +24,9 @@ const session = async (id: string) =>
  * the task, once. The job runs as of its scheduled time; seeded times are relative to it.
  */
 describe("scheduled: minute abandon_focus_sessions", () => {
+  // The minute trigger runs every sweep over the shared database: here only the one under test.
+  runOnly(EVERY_MINUTE, ["abandon_focus_sessions"]);
+
   it("abandons overdue sessions once (run twice), adds their planned time, leaves the others running", async () => {
     const scheduled = new Date(Math.floor(Date.now() / 60_000) * 60_000);
     const minutesAgo = (minutes: number) => new Date(scheduled.getTime() - minutes * 60_000).toISOString();

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { worker } from "../../support/scheduled";
+import { runOnly, worker } from "../../support/scheduled";
 import { EVERY_MINUTE } from "../../../cron";
 import { messageHandlers } from "../../../queues/consumers";
 import type { QueueMessage } from "../../../queues/messages";
@@ -66,6 +66,9 @@ async function deliveries(expected: QueueMessage[], timeoutMs = 20_000): Promise
 }
 
 describe("scheduled: minute relay_outbox", () => {
+  // The minute trigger runs every sweep over the shared database: here only the one under test.
+  runOnly(EVERY_MINUTE, ["relay_outbox"]);
+
   it("sends due unsent rows to their queues, marks them sent, and leaves rows not yet due alone", async () => {
     listen();
     const db = testDb("cron-relay");

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { worker } from "../../support/scheduled";
+import { runOnly, worker } from "../../support/scheduled";
 import { EVERY_MINUTE } from "../../../cron";
 import { messageHandlers } from "../../../queues/consumers";
 import type { QueueMessage } from "../../../queues/messages";
@@ -59,6 +59,9 @@ async function deliveries(expected: QueueMessage, timeoutMs = 20_000): Promise<Q
 }
 
 describe("outbox: enqueue in a write", () => {
+  // The minute trigger runs every sweep over the shared database: here only the one under test.
+  runOnly(EVERY_MINUTE, ["relay_outbox"]);
+
   it("is sent right after the commit, without the cron, and its row is marked sent", async () => {
     listen();
     const userId = await insertUser(testDb("outbox"));

@@ -1,5 +1,5 @@
-import { exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { runOnly, worker } from "../../support/scheduled";
 import { EVERY_MINUTE } from "../../../cron";
 import { dbRows, errorOf, expectData, newClient, sql, type TestClient } from "../../support/factories";
 import { roundTrips } from "../../support/neon-control";
@@ -11,10 +11,6 @@ import { bindings, createTemplate, deliver, pinned, waitForTask, type NextInstan
  * of a template's write goes through the outbox and Miniflare's real queue broker to the Worker's own
  * consumer; completions answer the next instance before it exists; every path is exactly once.
  */
-interface ScheduledEntry {
-  scheduled(options: { cron: string; scheduledTime: Date }): Promise<unknown>;
-}
-const worker = exports.default as unknown as ScheduledEntry;
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -36,6 +32,9 @@ const instancesOf = (templateId: string) =>
 const WEEKLY = { rrule: "FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;BYMINUTE=0", timezone: "Europe/Berlin", starts_at: "2026-03-01T00:00:00Z" };
 
 describe("recurring generation", () => {
+  // The minute trigger runs every sweep over the shared database: here only the one under test.
+  runOnly(EVERY_MINUTE, ["recurring_sweep"]);
+
   it("creating a template (2 round trips) generates its first instance through the queue, with the announced id", async () => {
     const client = await pinned(await newClient({ tier: "pro" }), "2026-03-20T10:00:00Z");
     const requestId = newRequestId("template-create");

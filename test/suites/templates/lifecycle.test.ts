@@ -1,5 +1,5 @@
-import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { runOnly, worker } from "../../support/scheduled";
 import { EVERY_MINUTE } from "../../../cron";
 import { dbRows, errorOf, expectData, newClient, sql, type TestClient } from "../../support/factories";
 import { roundTrips } from "../../support/neon-control";
@@ -8,10 +8,6 @@ import { instanceId } from "../../../src/services/recurring/instance-id";
 import { createTemplate, pinned, waitForTask, type NextInstanceJson, type TemplateJson } from "./support";
 
 /** Skip, pause, resume, PATCH, DELETE, history and the occurrence preview (docs/recurring.md). */
-interface ScheduledEntry {
-  scheduled(options: { cron: string; scheduledTime: Date }): Promise<unknown>;
-}
-const worker = exports.default as unknown as ScheduledEntry;
 
 const WEEKLY = { rrule: "FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;BYMINUTE=0", timezone: "Europe/Berlin", starts_at: "2026-03-01T00:00:00Z" };
 const NOW = "2026-03-20T10:00:00Z";
@@ -72,6 +68,9 @@ describe("templates: skip, pause, resume", () => {
 });
 
 describe("templates: PATCH and DELETE", () => {
+  // The minute trigger runs every sweep over the shared database: here only the one under test.
+  runOnly(EVERY_MINUTE, ["recurring_sweep"]);
+
   it("PATCH of the rule recomputes the series from now; a stale version is 409 with the current template", async () => {
     const client = await pinned(await newClient({ tier: "pro" }), NOW);
     const { template, first } = await withFirstInstance(client);
