@@ -8,31 +8,6 @@ import type { Rule } from "./rule";
  * The template resource (docs/recurring.md "Contract details") and its row as SQL JSON, one shape for reads,
  * guard details and responses.
  */
-export interface TemplateRecord {
-  id: string;
-  title: string;
-  description: string;
-  priority: TaskPriority;
-  estimated_duration: number | null;
-  tags: string[];
-  rrule: string;
-  timezone: string;
-  starts_at: string;
-  until: string | null;
-  count: number | null;
-  /** false = paused. */
-  active: boolean;
-  next_occurrence_at: string | null;
-  version: number;
-  created_at: string;
-  updated_at: string;
-  /** The open instance, if one exists. */
-  open_instance: { id: string; occurrence_at: string } | null;
-  /** The id the instance of `next_occurrence_at` has or will have (instance-id.ts). */
-  next_instance_id: string | null;
-  instances_generated: number;
-}
-
 export interface Template {
   id: string;
   title: string;
@@ -56,6 +31,16 @@ export interface Template {
   created_at: string;
   updated_at: string;
 }
+
+/** A template row as the SQL JSON builds it: the resource's stored fields plus what its answer is derived from. */
+export type TemplateRecord = Omit<Template, "paused" | "open_instance_id"> & {
+  /** false = paused (or ended). */
+  active: boolean;
+  /** The open instance, if one exists. */
+  open_instance: { id: string; occurrence_at: string } | null;
+  /** The id the instance of `next_occurrence_at` has or will have (instance-id.ts). */
+  next_instance_id: string | null;
+};
 
 /** The series has nothing left: no open instance and no next occurrence. */
 export function ended(record: Pick<TemplateRecord, "open_instance" | "next_occurrence_at">): boolean {

@@ -2,27 +2,14 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import worker from "../../../src/index";
 import type { Bindings } from "../../../src/env";
+import type { Template } from "../../../src/services/recurring/present";
 import type { QueueMessage } from "../../../queues/messages";
 import { clientAt, expectData, type TestClient } from "../../support/factories";
 
 /** Helpers of the recurring-template suites: templates through the API, the generate queue driven directly. */
 
-export interface TemplateJson {
-  id: string;
-  title: string;
-  rrule: string;
-  timezone: string;
-  starts_at: string;
-  until: string | null;
-  count: number | null;
-  active: boolean;
-  paused: boolean;
-  next_occurrence_at: string | null;
-  open_instance_id: string | null;
-  instances_generated: number;
-  version: number;
-  tags: string[];
-}
+/** A template as the API answers it (the services' presenter type). */
+export type TemplateJson = Template;
 
 export interface NextInstanceJson {
   id: string;
