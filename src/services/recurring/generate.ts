@@ -3,7 +3,7 @@ import type { ServiceContext } from "../context";
 import { guard } from "../guards";
 import { DoNotRetry, type MessageHandler } from "../outbox/messages";
 import { setTaskTagsStatements } from "../tags/attach";
-import { presentTask } from "../tasks/present";
+import { newTask } from "../tasks/present";
 import { runWrite } from "../unit-of-work";
 import { AlreadyGenerated } from "./errors";
 import { instanceId } from "./instance-id";
@@ -60,28 +60,21 @@ async function generate(ctx: ServiceContext, userId: string, template: TemplateR
         where id = ${template.id} and next_occurrence_at = ${occurrence}::timestamptz`),
       ...setTaskTagsStatements(ctx, userId, id, template.tags, { fresh: true }),
     ]);
-    const task = presentTask({
-      id,
-      title: template.title,
-      description: template.description,
-      priority: template.priority,
-      due_date: occurrence,
-      estimated_duration: template.estimated_duration,
-      focus_time_seconds: 0,
-      completed: false,
-      completed_at: null,
-      completed_by: null,
-      hidden: false,
-      archived: false,
-      template_id: template.id,
-      occurrence_at: occurrence,
-      subtask_count: 0,
-      subtasks_completed: 0,
-      version: 1,
-      created_at: stamp,
-      updated_at: stamp,
-      tags: template.tags,
-    });
+    const task = newTask(
+      {
+        id,
+        title: template.title,
+        description: template.description,
+        priority: template.priority,
+        due_date: occurrence,
+        estimated_duration: template.estimated_duration,
+        hidden: false,
+        template_id: template.id,
+        occurrence_at: occurrence,
+        tags: template.tags,
+      },
+      stamp,
+    );
     unit.emit({ type: "task.created", task });
     return task;
   }).catch((error: unknown) => {

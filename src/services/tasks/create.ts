@@ -8,7 +8,7 @@ import { normalizeTags } from "../tags/normalize";
 import { setTaskTagsStatements } from "../tags/attach";
 import { runWrite, type WriteUnit } from "../unit-of-work";
 import { requireUserId } from "../users/get-me";
-import { presentTask, type Task } from "./present";
+import { newTask, type Task } from "./present";
 import { checkTierRules } from "./rules";
 
 export interface CreateTaskInput {
@@ -43,28 +43,21 @@ async function create(unit: WriteUnit, input: CreateTaskInput): Promise<Task> {
   if (limits.max_tasks !== null && activeTasks >= limits.max_tasks) throw new LimitExceeded("active tasks", limits.max_tasks, activeTasks);
 
   const stamp = now.toISOString();
-  const task = presentTask({
-    id: crypto.randomUUID(),
-    title: input.title,
-    description: input.description ?? "",
-    priority: input.priority ?? "medium",
-    due_date: input.due_date ?? null,
-    estimated_duration: input.estimated_duration ?? null,
-    focus_time_seconds: 0,
-    completed: false,
-    completed_at: null,
-    completed_by: null,
-    hidden: input.hidden ?? false,
-    archived: false,
-    template_id: null,
-    occurrence_at: null,
-    subtask_count: 0,
-    subtasks_completed: 0,
-    version: 1,
-    created_at: stamp,
-    updated_at: stamp,
-    tags,
-  });
+  const task = newTask(
+    {
+      id: crypto.randomUUID(),
+      title: input.title,
+      description: input.description ?? "",
+      priority: input.priority ?? "medium",
+      due_date: input.due_date ?? null,
+      estimated_duration: input.estimated_duration ?? null,
+      hidden: input.hidden ?? false,
+      template_id: null,
+      occurrence_at: null,
+      tags,
+    },
+    stamp,
+  );
   unit.writeAll([
     ...activeTaskLimitGuard(ctx, userId, limits.max_tasks),
     ctx.db.execute(sql`

@@ -81,6 +81,26 @@ export function iso(value: string | Date | null): string | null {
   return (value instanceof Date ? value : new Date(value)).toISOString();
 }
 
+/** The fields a task is created with (by the API or as a recurring instance); the rest start empty. */
+export type NewTask = Pick<Task, "id" | "title" | "description" | "priority" | "due_date" | "estimated_duration" | "hidden" | "template_id" | "occurrence_at" | "tags">;
+
+/** A task as it is when just created at `stamp`: open, version 1, no subtasks, no focus time. */
+export function newTask(fields: NewTask, stamp: string): Task {
+  return presentTask({
+    ...fields,
+    focus_time_seconds: 0,
+    completed: false,
+    completed_at: null,
+    completed_by: null,
+    archived: false,
+    subtask_count: 0,
+    subtasks_completed: 0,
+    version: 1,
+    created_at: stamp,
+    updated_at: stamp,
+  });
+}
+
 export function presentTask(row: TaskRecord): Task {
   return {
     id: row.id,
