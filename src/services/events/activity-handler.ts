@@ -46,6 +46,7 @@ function describe(event: DomainEvent): Pick<ActivityRow, "entity_type" | "entity
     case "tag.deleted":
       return { entity_type: "tag", entity_id: event.tagId, action: "deleted", changes: { name: { from: event.name, to: null } } };
     case "achievement.unlocked":
+    case "notification.created":
       return null;
     case "focus.ended":
       return {

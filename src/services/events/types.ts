@@ -4,6 +4,7 @@ import type { FocusStatus } from "../../db/schema/focus";
 import type { UnlockedAchievement } from "../response-fields";
 import type { Subtask, Task } from "../tasks/present";
 import type { UserView } from "../users/user-view";
+import type { Notification } from "../notifications/present";
 
 /**
  * The domain events of tasks (docs/tasks.md, docs/recovery-and-activity.md). A service that changes data describes the change as events;
@@ -33,6 +34,11 @@ export type DomainEvent =
   /** A focus session ended (by the user or, `abandoned`, by the minute sweep); docs/reminders-notifications-realtime.md. */
   /** docs/achievements-and-streaks.md: written by the achievements handler in the batch that unlocks it. */
   | { type: "achievement.unlocked"; achievement: UnlockedAchievement }
-  | { type: "focus.ended"; sessionId: string; taskId: string | null; status: Exclude<FocusStatus, "running">; elapsedSeconds: number };
+  | { type: "focus.ended"; sessionId: string; taskId: string | null; status: Exclude<FocusStatus, "running">; elapsedSeconds: number }
+  /**
+   * An in-app notification was written in this batch (a reminder firing, an achievement, a subscription
+   * change): the real-time stream sends it as `notification.created` (docs/reminders-notifications-realtime.md).
+   */
+  | { type: "notification.created"; notification: Notification };
 
 export type DomainEventType = DomainEvent["type"];
