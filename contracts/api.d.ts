@@ -10015,6 +10015,943 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tasks/{id}/reminders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A task's reminders
+         * @description Soonest first (relative reminders of a task without due date last). One database round trip.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The task id. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The reminders. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Reminder"][];
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR: The request is invalid. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description UNAUTHORIZED: Authentication is required. TOKEN_EXPIRED: The access token has expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description NOT_FOUND: The resource was not found. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "NOT_FOUND";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description RATE_LIMITED: Too many requests. */
+                429: {
+                    headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "RATE_LIMITED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description INTERNAL_ERROR: Something went wrong on our side. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "INTERNAL_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description SERVICE_UNAVAILABLE: The service is temporarily unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "SERVICE_UNAVAILABLE";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Add a reminder to a task
+         * @description docs/reminders-notifications-realtime.md#reminders. Exactly one of `remind_at` (absolute) or `offset_minutes` (relative to the due date; the task needs one); the firing time must lie in the future, else `400 VALIDATION_ERROR`. At most 5 per task → `409 LIMIT_EXCEEDED` with `details: {limit, current}`, exact under parallel requests. On a completed task it is stored `cancelled` (reopening arms it); archived task → `409 TASK_ARCHIVED`. It fires within a second of `remind_at`: a notification, and a Web Push for channel push|both. Requires `Idempotency-Key`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Required (docs/conventions.md#idempotency): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    "idempotency-key": string;
+                };
+                path: {
+                    /** @description The task id. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateReminder"];
+                };
+            };
+            responses: {
+                /** @description The new reminder. */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Reminder"];
+                        };
+                    };
+                };
+                /** @description IDEMPOTENCY_KEY_REQUIRED: This request needs an Idempotency-Key header. VALIDATION_ERROR: The request is invalid. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "IDEMPOTENCY_KEY_REQUIRED" | "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description UNAUTHORIZED: Authentication is required. TOKEN_EXPIRED: The access token has expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description NOT_FOUND: The resource was not found. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "NOT_FOUND";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description IDEMPOTENCY_IN_PROGRESS: A request with this Idempotency-Key is still being processed. TASK_ARCHIVED: The task is archived and cannot be changed. LIMIT_EXCEEDED: A limit of your plan has been reached. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "IDEMPOTENCY_IN_PROGRESS" | "TASK_ARCHIVED" | "LIMIT_EXCEEDED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR: the body is larger than 1 MB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR: the body is not `application/json` (wrong or missing Content-Type). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description IDEMPOTENCY_KEY_REUSED: This Idempotency-Key was already used for a different request. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "IDEMPOTENCY_KEY_REUSED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description RATE_LIMITED: Too many requests. */
+                429: {
+                    headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "RATE_LIMITED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description INTERNAL_ERROR: Something went wrong on our side. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "INTERNAL_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description SERVICE_UNAVAILABLE: The service is temporarily unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "SERVICE_UNAVAILABLE";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reminders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a reminder
+         * @description Removes it; a message already queued for it does nothing. One database round trip.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The reminder id. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description VALIDATION_ERROR: The request is invalid. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description UNAUTHORIZED: Authentication is required. TOKEN_EXPIRED: The access token has expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description NOT_FOUND: The resource was not found. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "NOT_FOUND";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR: the body is larger than 1 MB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description RATE_LIMITED: Too many requests. */
+                429: {
+                    headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "RATE_LIMITED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description INTERNAL_ERROR: Something went wrong on our side. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "INTERNAL_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description SERVICE_UNAVAILABLE: The service is temporarily unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "SERVICE_UNAVAILABLE";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Change a reminder's time or channel
+         * @description Omitted fields unchanged. At most one of `remind_at` (absolute) or `offset_minutes` (relative to the due date; the task needs one); the firing time must lie in the future, else `400 VALIDATION_ERROR`. A new time re-arms the reminder (also one that fired); the message queued for the old time does nothing. Archived task → `409 TASK_ARCHIVED`. Requires `Idempotency-Key`.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Required (docs/conventions.md#idempotency): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    "idempotency-key": string;
+                };
+                path: {
+                    /** @description The reminder id. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UpdateReminder"];
+                };
+            };
+            responses: {
+                /** @description The reminder. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Reminder"];
+                        };
+                    };
+                };
+                /** @description IDEMPOTENCY_KEY_REQUIRED: This request needs an Idempotency-Key header. VALIDATION_ERROR: The request is invalid. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "IDEMPOTENCY_KEY_REQUIRED" | "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description UNAUTHORIZED: Authentication is required. TOKEN_EXPIRED: The access token has expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description NOT_FOUND: The resource was not found. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "NOT_FOUND";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description IDEMPOTENCY_IN_PROGRESS: A request with this Idempotency-Key is still being processed. TASK_ARCHIVED: The task is archived and cannot be changed. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "IDEMPOTENCY_IN_PROGRESS" | "TASK_ARCHIVED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR: the body is larger than 1 MB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR: the body is not `application/json` (wrong or missing Content-Type). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description IDEMPOTENCY_KEY_REUSED: This Idempotency-Key was already used for a different request. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "IDEMPOTENCY_KEY_REUSED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description RATE_LIMITED: Too many requests. */
+                429: {
+                    headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "RATE_LIMITED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description INTERNAL_ERROR: Something went wrong on our side. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "INTERNAL_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description SERVICE_UNAVAILABLE: The service is temporarily unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "SERVICE_UNAVAILABLE";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/.well-known/jwks.json": {
         parameters: {
             query?: never;
@@ -10470,10 +11407,10 @@ export interface components {
             status: "pending" | "sent" | "cancelled" | "failed";
             /**
              * Format: date-time
-             * @description When it fired.
+             * @description When it fired (status `sent` or `failed`); null before.
              * @example 2026-03-01T09:00:00.000Z
              */
-            fired_at: string | null;
+            sent_at: string | null;
             /**
              * Format: date-time
              * @description Creation time.
@@ -11255,6 +12192,63 @@ export interface components {
              * @example 2026-03-30T09:00:00+02:00
              */
             local: string;
+        };
+        /**
+         * @example {
+         *       "offset_minutes": -60,
+         *       "channel": "both"
+         *     }
+         */
+        CreateReminder: {
+            /**
+             * @description Optional: follows from the field sent; when sent it must agree.
+             * @enum {string}
+             */
+            kind?: "absolute" | "relative";
+            /**
+             * Format: date-time
+             * @description Absolute: the instant it fires; must lie in the future.
+             * @example 2026-03-05T16:00:00Z
+             */
+            remind_at?: string;
+            /**
+             * @description Relative: minutes from the task's due date (−60 = an hour before; 30 days before to 1 day after). The task needs a due date, and the result must lie in the future.
+             * @example -60
+             */
+            offset_minutes?: number;
+            /**
+             * @description in_app: a notification; push: a Web Push (kept read in the notification list); both (default).
+             * @enum {string}
+             */
+            channel?: "in_app" | "push" | "both";
+        };
+        /**
+         * @example {
+         *       "remind_at": "2026-03-05T16:30:00Z"
+         *     }
+         */
+        UpdateReminder: {
+            /**
+             * @description Optional: follows from the field sent; when sent it must agree.
+             * @enum {string}
+             */
+            kind?: "absolute" | "relative";
+            /**
+             * Format: date-time
+             * @description Absolute: the instant it fires; must lie in the future.
+             * @example 2026-03-05T16:00:00Z
+             */
+            remind_at?: string;
+            /**
+             * @description Relative: minutes from the task's due date (−60 = an hour before; 30 days before to 1 day after). The task needs a due date, and the result must lie in the future.
+             * @example -60
+             */
+            offset_minutes?: number;
+            /**
+             * @description in_app: a notification; push: a Web Push (kept read in the notification list); both (default).
+             * @enum {string}
+             */
+            channel?: "in_app" | "push" | "both";
         };
         Jwks: {
             keys: components["schemas"]["Jwk"][];

@@ -8,6 +8,7 @@ import { purgeExpired } from "../src/services/maintenance/purge-expired";
 import { abandonOverdueFocusSessions } from "../src/services/focus/sweep";
 import { relayOutbox } from "../src/services/outbox/relay";
 import { sweepRecurring } from "../src/services/recurring/sweep";
+import { sweepReminders } from "../src/services/reminders/schedule";
 import { systemContext } from "../src/services/system-context";
 import type { CronJob } from "./job";
 
@@ -41,6 +42,7 @@ export const cronJobs: Record<string, CronJob[]> = {
     { name: "relay_outbox", run: ({ ctx }) => relayOutbox({ ctx }) },
     { name: "abandon_focus_sessions", run: ({ ctx }) => abandonOverdueFocusSessions({ ctx }) },
     { name: "recurring_sweep", run: ({ ctx }) => sweepRecurring({ ctx }) },
+    { name: "reminders_sweep", run: ({ ctx }) => sweepReminders({ ctx }) },
   ],
 };
 

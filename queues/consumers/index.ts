@@ -1,4 +1,5 @@
 import { generateRecurringTask } from "../../src/services/recurring/generate";
+import { fireReminder } from "../../src/services/reminders/fire";
 import type { MessageHandler, QueueMessageType } from "../messages";
 
 /**
@@ -8,4 +9,5 @@ import type { MessageHandler, QueueMessageType } from "../messages";
  */
 export const messageHandlers: { [T in QueueMessageType]?: MessageHandler<T> } = {
   recurring_task_generate: generateRecurringTask,
+  reminder_fire: fireReminder,
 };

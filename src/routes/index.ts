@@ -12,6 +12,7 @@ import { mountFocus } from "./focus";
 import { mountNotifications } from "./notifications";
 import { mountCredits } from "./credits";
 import { mountTemplates } from "./templates";
+import { mountReminders } from "./reminders";
 
 /** The only place resources are mounted (STYLE §1); each resource registers its own operations. */
 export function mountRoutes(api: AppRouter): void {
@@ -28,4 +29,5 @@ export function mountRoutes(api: AppRouter): void {
   mountNotifications(api);
   mountCredits(api);
   mountTemplates(api);
+  mountReminders(api);
 }

@@ -84,6 +84,9 @@ const GUARDS = {
   OPEN_INSTANCE_LIMIT: entry({ details: limitDetails, error: ({ limit, current }) => new LimitExceeded("open instances of this recurring template", limit, current) }),
   ACTIVE_TASK_LIMIT: entry({ details: limitDetails, error: ({ limit, current }) => new LimitExceeded("active tasks", limit, current) }),
   SUBTASK_LIMIT: entry({ details: limitDetails, error: ({ limit, current }) => new LimitExceeded("subtasks on this task", limit, current) }),
+  /** docs/reminders-notifications-realtime.md#reminders: ≤ 5 per task, counted after the task row's lock. */
+  REMINDER_LIMIT: entry({ details: limitDetails, error: ({ limit, current }) => new LimitExceeded("reminders on this task", limit, current) }),
+  REMINDER_NOT_FOUND: entry({ details: none, error: () => new NotFound("Reminder") }),
   TASK_NOT_FOUND: entry({ details: none, error: () => new NotFound("Task") }),
   TAG_NOT_FOUND: entry({ details: none, error: () => new NotFound("Tag") }),
   TOMBSTONE_NOT_FOUND: entry({ details: none, error: () => new NotFound("Tombstone") }),

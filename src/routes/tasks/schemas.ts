@@ -114,7 +114,7 @@ export const reminderSchema = z
     offset_minutes: z.number().int().nullable(),
     channel: z.enum(REMINDER_CHANNELS),
     status: z.enum(REMINDER_STATUSES),
-    fired_at: instant("When it fired.").nullable(),
+    sent_at: instant("When it fired (status `sent` or `failed`); null before.").nullable(),
     created_at: instant("Creation time."),
     updated_at: instant("Last change."),
   })

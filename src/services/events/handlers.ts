@@ -1,6 +1,7 @@
 import type { WriteUnit } from "../unit-of-work";
 import { achievementsHandler } from "../achievements/progress";
 import { recurringHandler } from "../recurring/handler";
+import { remindersHandler } from "../reminders/handler";
 import { activityLogHandler } from "./activity-handler";
 import type { DomainEvent } from "./types";
 
@@ -33,7 +34,7 @@ export interface EventHandler {
 }
 
 // Achievements first: the events it adds (`achievement.unlocked`) are then seen by the handlers after it.
-const HANDLERS: EventHandler[] = [achievementsHandler, recurringHandler, activityLogHandler];
+const HANDLERS: EventHandler[] = [achievementsHandler, recurringHandler, remindersHandler, activityLogHandler];
 
 /** Opens every handler for a write; returns their contributions to run once the write decided. */
 export function openHandlers(unit: WriteUnit): ((events: readonly DomainEvent[]) => void)[] {

@@ -8,7 +8,8 @@ import type { ServiceContext } from "../context";
  * and again when it is consumed.
  */
 export const queueMessageSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("reminder_fire"), reminder_id: z.uuid() }),
+  /** `remind_at`: the instant this message fires the reminder for – after a change of the time, an older message does nothing. */
+  z.object({ type: z.literal("reminder_fire"), reminder_id: z.uuid(), user_id: z.uuid(), remind_at: z.iso.datetime() }),
   z.object({ type: z.literal("recurring_task_generate"), template_id: z.uuid(), occurrence_at: z.iso.datetime().optional() }),
   z.object({ type: z.literal("push_deliver"), notification_id: z.uuid(), subscription_id: z.uuid().optional() }),
 ]);

@@ -66,7 +66,22 @@ export interface ReminderRecord {
   updated_at: string;
 }
 
-export type Reminder = ReminderRecord;
+/**
+ * A reminder as the API sends it (docs/reminders-notifications-realtime.md#reminders): `sent_at` is when it
+ * fired (the column is `fired_at`).
+ */
+export interface Reminder {
+  id: string;
+  task_id: string;
+  kind: ReminderKind;
+  remind_at: string | null;
+  offset_minutes: number | null;
+  channel: ReminderChannel;
+  status: ReminderStatus;
+  sent_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
 
 /** GET /tasks/{id}: the task with its subtasks (by position) and reminders (docs/tasks.md). */
 export interface TaskDetail extends Task {
@@ -150,7 +165,7 @@ export function presentReminder(row: ReminderRecord): Reminder {
     offset_minutes: row.offset_minutes,
     channel: row.channel,
     status: row.status,
-    fired_at: iso(row.fired_at),
+    sent_at: iso(row.fired_at),
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
   };

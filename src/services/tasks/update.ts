@@ -12,7 +12,6 @@ import { presentTask, type Task } from "./present";
 import { checkTierRules } from "./rules";
 import {
   checkTaskWritable,
-  moveRelativeRemindersStatement,
   taskForWriteStatement,
   taskUnchangedGuard,
   taskUnchangedSql,
@@ -88,7 +87,6 @@ async function update(unit: WriteUnit, input: UpdateTaskInput, expected: number 
       where id = ${task.id} and user_id = ${userId} and ${taskUnchangedSql(current)}`),
     taskUpdatedGuard(ctx, userId, task.id),
     ...("tags" in changes ? setTaskTagsStatements(ctx, userId, task.id, task.tags, { fresh: false }) : []),
-    ...("due_date" in changes ? [moveRelativeRemindersStatement(ctx, userId, task.id, task.due_date)] : []),
   ]);
   unit.emit({ type: "task.updated", task, changes });
   return task;

@@ -77,10 +77,3 @@ export function checkTaskWritable(record: TaskRecord | undefined, expected: numb
   }
   return task;
 }
-
-/** Statement moving the pending relative reminders of a task with its due date (docs/reminders-notifications-realtime.md). */
-export function moveRelativeRemindersStatement(ctx: ServiceContext, userId: string, taskId: string, dueDate: string | null) {
-  return ctx.db.execute(sql`
-    update reminders set remind_at = ${dueDate}::timestamptz + make_interval(mins => offset_minutes), enqueued_at = null
-    where task_id = ${taskId} and user_id = ${userId} and kind = 'relative' and status = 'pending'`);
-}

@@ -73,10 +73,10 @@ describe("scheduled: minute relay_outbox", () => {
     listen();
     const db = testDb("cron-relay");
     const userId = await insertUser(db);
-    const reminder: QueueMessage = { type: "reminder_fire", reminder_id: crypto.randomUUID() };
+    const reminder: QueueMessage = { type: "reminder_fire", reminder_id: crypto.randomUUID(), user_id: crypto.randomUUID(), remind_at: new Date().toISOString() };
     const recurring: QueueMessage = { type: "recurring_task_generate", template_id: crypto.randomUUID() };
     const push: QueueMessage = { type: "push_deliver", notification_id: crypto.randomUUID() };
-    const later: QueueMessage = { type: "reminder_fire", reminder_id: crypto.randomUUID() };
+    const later: QueueMessage = { type: "reminder_fire", reminder_id: crypto.randomUUID(), user_id: crypto.randomUUID(), remind_at: new Date().toISOString() };
     const due = [
       await outbox(db, userId, "reminders", reminder, isoAgo(60_000)),
       await outbox(db, userId, "recurring", recurring, isoAgo(1_000)),
@@ -102,7 +102,7 @@ describe("scheduled: minute relay_outbox", () => {
     const db = testDb("cron-relay-fail");
     const userId = await insertUser(db);
     const push: QueueMessage = { type: "push_deliver", notification_id: crypto.randomUUID() };
-    const reminder: QueueMessage = { type: "reminder_fire", reminder_id: crypto.randomUUID() };
+    const reminder: QueueMessage = { type: "reminder_fire", reminder_id: crypto.randomUUID(), user_id: crypto.randomUUID(), remind_at: new Date().toISOString() };
     const refused = await outbox(db, userId, "push", push, isoAgo(1_000));
     const sent = await outbox(db, userId, "reminders", reminder, isoAgo(1_000));
     vi.spyOn(bindings.PUSH_QUEUE, "sendBatch").mockRejectedValueOnce(new Error("Queue push is unavailable"));

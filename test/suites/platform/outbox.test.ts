@@ -66,7 +66,7 @@ describe("outbox: enqueue in a write", () => {
     listen();
     const userId = await insertUser(testDb("outbox"));
     const { ctx, settled } = context(userId);
-    const message: QueueMessage = { type: "reminder_fire", reminder_id: crypto.randomUUID() };
+    const message: QueueMessage = { type: "reminder_fire", reminder_id: crypto.randomUUID(), user_id: crypto.randomUUID(), remind_at: new Date().toISOString() };
     await enqueueReminder(ctx, message);
     await settled();
     expect(await outboxRow(message)).toEqual({ sent: true, attempts: 0, last_error: null, topic: "reminders" });
@@ -85,7 +85,7 @@ describe("outbox: enqueue in a write", () => {
     listen();
     const userId = await insertUser(testDb("outbox"));
     const { ctx, settled } = context(userId);
-    const message: QueueMessage = { type: "reminder_fire", reminder_id: crypto.randomUUID() };
+    const message: QueueMessage = { type: "reminder_fire", reminder_id: crypto.randomUUID(), user_id: crypto.randomUUID(), remind_at: new Date().toISOString() };
     vi.spyOn(bindings.REMINDERS_QUEUE, "sendBatch").mockRejectedValueOnce(new Error("Queue reminders is unavailable"));
     await enqueueReminder(ctx, message);
     await settled();
@@ -102,7 +102,7 @@ describe("outbox: enqueue in a write", () => {
     const userId = await insertUser(testDb("outbox"));
     const requestId = newRequestId("outbox-died");
     const { ctx, settled } = context(userId, requestId);
-    const message: QueueMessage = { type: "reminder_fire", reminder_id: crypto.randomUUID() };
+    const message: QueueMessage = { type: "reminder_fire", reminder_id: crypto.randomUUID(), user_id: crypto.randomUUID(), remind_at: new Date().toISOString() };
     // The batch commits, but its answer never reaches the Worker – as if it died right after the commit.
     await injectFault({ mode: "after_commit", request_id: requestId, match: "insert into outbox", times: 1 });
     await expect(enqueueReminder(ctx, message)).rejects.toThrow();
@@ -117,7 +117,7 @@ describe("outbox: enqueue in a write", () => {
   it("a delayed message is sent with its delay and becomes the relay's only when due", async () => {
     const userId = await insertUser(testDb("outbox"));
     const { ctx, settled } = context(userId);
-    const message: QueueMessage = { type: "reminder_fire", reminder_id: crypto.randomUUID() };
+    const message: QueueMessage = { type: "reminder_fire", reminder_id: crypto.randomUUID(), user_id: crypto.randomUUID(), remind_at: new Date().toISOString() };
     const send = vi.spyOn(bindings.REMINDERS_QUEUE, "sendBatch");
     await runWrite({ ...ctx, clock: fixedClock(new Date()) }, { operation: "test.enqueue" }, async (unit) => {
       unit.write(unit.ctx.db.execute(sql`select 1`));

@@ -56,9 +56,9 @@ describe("queue entry point", () => {
   it("retries a valid message whose type has no consumer yet, with exponential delay per message", async () => {
     const log = captureLogs();
     const result = await deliver("reminders", [
-      { id: "first-try", attempts: 1, body: { type: "reminder_fire", reminder_id: crypto.randomUUID() } },
-      { id: "third-try", attempts: 3, body: { type: "reminder_fire", reminder_id: crypto.randomUUID() } },
-      { id: "late", attempts: 12, body: { type: "reminder_fire", reminder_id: crypto.randomUUID() } },
+      { id: "first-try", attempts: 1, body: { type: "reminder_fire", reminder_id: crypto.randomUUID(), user_id: crypto.randomUUID(), remind_at: new Date().toISOString() } },
+      { id: "third-try", attempts: 3, body: { type: "reminder_fire", reminder_id: crypto.randomUUID(), user_id: crypto.randomUUID(), remind_at: new Date().toISOString() } },
+      { id: "late", attempts: 12, body: { type: "reminder_fire", reminder_id: crypto.randomUUID(), user_id: crypto.randomUUID(), remind_at: new Date().toISOString() } },
     ]);
     expect(result.explicitAcks).toEqual([]);
     expect(result.retryMessages).toEqual([{ msgId: "first-try" }, { msgId: "third-try" }, { msgId: "late" }]);
@@ -81,8 +81,8 @@ describe("queue entry point", () => {
     const ok = crypto.randomUUID();
     const failing = crypto.randomUUID();
     const result = await deliver("reminders", [
-      { id: "ok", attempts: 1, body: { type: "reminder_fire", reminder_id: ok } },
-      { id: "fails", attempts: 2, body: { type: "reminder_fire", reminder_id: failing } },
+      { id: "ok", attempts: 1, body: { type: "reminder_fire", reminder_id: ok, user_id: crypto.randomUUID(), remind_at: new Date().toISOString() } },
+      { id: "fails", attempts: 2, body: { type: "reminder_fire", reminder_id: failing, user_id: crypto.randomUUID(), remind_at: new Date().toISOString() } },
     ]);
     expect(seen).toEqual([ok, failing]);
     expect(result.explicitAcks).toEqual(["ok"]);
@@ -97,8 +97,8 @@ describe("queue entry point", () => {
     };
     const log = captureLogs();
     const result = await deliver("reminders", [
-      { id: "deleted-row", attempts: 1, body: { type: "reminder_fire", reminder_id: gone } },
-      { id: "fine", attempts: 1, body: { type: "reminder_fire", reminder_id: crypto.randomUUID() } },
+      { id: "deleted-row", attempts: 1, body: { type: "reminder_fire", reminder_id: gone, user_id: crypto.randomUUID(), remind_at: new Date().toISOString() } },
+      { id: "fine", attempts: 1, body: { type: "reminder_fire", reminder_id: crypto.randomUUID(), user_id: crypto.randomUUID(), remind_at: new Date().toISOString() } },
     ]);
     expect(result.explicitAcks.sort()).toEqual(["deleted-row", "fine"]);
     expect(result.retryMessages).toEqual([]);
@@ -112,7 +112,7 @@ describe("queue entry point", () => {
     messageHandlers.reminder_fire = handler;
     const log = captureLogs();
     const result = await deliver("reminders-dlq", [
-      { id: "dead-valid", attempts: 6, body: { type: "reminder_fire", reminder_id: crypto.randomUUID() } },
+      { id: "dead-valid", attempts: 6, body: { type: "reminder_fire", reminder_id: crypto.randomUUID(), user_id: crypto.randomUUID(), remind_at: new Date().toISOString() } },
       { id: "dead-invalid", attempts: 6, body: { nonsense: true } },
     ]);
     expect(result.explicitAcks.sort()).toEqual(["dead-invalid", "dead-valid"]);

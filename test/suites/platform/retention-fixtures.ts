@@ -70,7 +70,7 @@ async function outboxRow(db: Database, userId: string, sentAt: string | null, fr
   return one(
     db,
     sql`insert into outbox (user_id, topic, message, created_at, available_at, sent_at)
-        values (${userId}, 'reminders', ${JSON.stringify({ type: "reminder_fire", reminder_id: crypto.randomUUID() })}::jsonb,
+        values (${userId}, 'reminders', ${JSON.stringify({ type: "reminder_fire", reminder_id: crypto.randomUUID(), user_id: crypto.randomUUID(), remind_at: new Date().toISOString() })}::jsonb,
                 ${isoAgo(30 * DAY_MS, from)}::timestamptz, ${isoAgo(-365 * DAY_MS)}::timestamptz, ${sentAt}::timestamptz)
         returning id`,
   );
