@@ -6,6 +6,7 @@ import { presentSubtask, presentTask, type SubtaskRecord, type TaskRecord } from
 import { toUserView, type UserRow } from "./users/user-view";
 import { presentTemplate, type TemplateRecord } from "./recurring/present";
 import { AlreadyGenerated } from "./recurring/errors";
+import { ReminderMoved } from "./reminders/errors";
 
 /**
  * Write guards (docs/write-protocol.md "Guards"): a condition a concurrent request could break between a
@@ -86,6 +87,8 @@ const GUARDS = {
   SUBTASK_LIMIT: entry({ details: limitDetails, error: ({ limit, current }) => new LimitExceeded("subtasks on this task", limit, current) }),
   /** docs/reminders-notifications-realtime.md#reminders: ≤ 5 per task, counted after the task row's lock. */
   REMINDER_LIMIT: entry({ details: limitDetails, error: ({ limit, current }) => new LimitExceeded("reminders on this task", limit, current) }),
+  /** A fire message lost its reminder between read and commit (a parallel delivery fired it, or it changed): the consumer acks. */
+  REMINDER_MOVED: entry({ details: none, error: () => new ReminderMoved() }),
   REMINDER_NOT_FOUND: entry({ details: none, error: () => new NotFound("Reminder") }),
   TASK_NOT_FOUND: entry({ details: none, error: () => new NotFound("Task") }),
   TAG_NOT_FOUND: entry({ details: none, error: () => new NotFound("Tag") }),

@@ -5,6 +5,7 @@ import { presentNotification, type Notification } from "../notifications/present
 import type { MessageHandler, QueueMessage } from "../outbox/messages";
 import { taskJsonSql, type TaskRecord } from "../tasks/present";
 import { runWrite, type WriteUnit } from "../unit-of-work";
+import { ReminderMoved } from "./errors";
 import { reminderJsonSql, taskIsOpen, type ReminderRecord } from "./present";
 
 /** A message may arrive this much before its second and still fire (queue delays are whole seconds). */
@@ -26,14 +27,30 @@ interface FireRow extends Record<string, unknown> {
  * a message does nothing – and only for an open task: for a completed or archived one it is `cancelled`
  * instead (a deleted task took its reminders with it). Firing is the guarded transition pending → sent with
  * the notification in the same statement; a redelivered or parallel message loses the guard, re-runs, and
- * finds the reminder sent. The notification is published on the real-time stream (`notification.created`)
+ * does nothing (guard REMINDER_MOVED, no third round trip). The notification is published on the real-time stream (`notification.created`)
  * and, for channel push|both, handed to the push queue.
  */
 export const fireReminder: MessageHandler<"reminder_fire"> = async ({ ctx, message }) => {
-  await runWrite(ctx, { operation: "reminders.fire", userId: message.user_id, subjectId: message.reminder_id }, (unit) => fire(unit, message));
+  const started = ctx.clock.now().getTime();
+  const outcome = await runWrite(ctx, { operation: "reminders.fire", userId: message.user_id, subjectId: message.reminder_id }, (unit) => fire(unit, message)).catch(
+    (error: unknown): FireOutcome => {
+      if (error instanceof ReminderMoved) return { outcome: "stale" };
+      throw error;
+    },
+  );
+  ctx.log.info(`reminder ${outcome.outcome}`, {
+    ...outcome,
+    reminder_id: message.reminder_id,
+    ...(outcome.outcome === "sent" || outcome.outcome === "failed" ? { lateness_ms: started - Date.parse(message.remind_at) } : {}),
+  });
 };
 
-async function fire(unit: WriteUnit, message: FireMessage): Promise<void> {
+interface FireOutcome {
+  outcome: "gone" | "stale" | "early" | "cancelled" | "sent" | "failed";
+  push?: boolean;
+}
+
+async function fire(unit: WriteUnit, message: FireMessage): Promise<FireOutcome> {
   const ctx = unit.ctx;
   const rows = unit.read(
     ctx.db.execute<FireRow>(sql`
@@ -44,28 +61,29 @@ async function fire(unit: WriteUnit, message: FireMessage): Promise<void> {
   );
   await unit.load();
   const row = rows.result.rows[0];
-  if (row === undefined) return ctx.log.info("reminder gone (deleted, or its task was)", { outcome: "gone", reminder_id: message.reminder_id });
+  // Deleted, or its task was (the reminders went with it; a restore re-arms them with new messages).
+  if (row === undefined) return { outcome: "gone" };
   const { reminder, task } = row;
-  const scheduledFor = new Date(message.remind_at).getTime();
-  if (reminder.status !== "pending" || reminder.remind_at === null || Date.parse(reminder.remind_at) !== scheduledFor) {
-    return ctx.log.info("reminder message is stale", { outcome: "stale", reminder_id: reminder.id, status: reminder.status });
-  }
+  const scheduledFor = Date.parse(message.remind_at);
+  if (reminder.status !== "pending" || reminder.remind_at === null || Date.parse(reminder.remind_at) !== scheduledFor) return { outcome: "stale" };
   const now = ctx.clock.now();
   if (scheduledFor - now.getTime() > EARLY_TOLERANCE_MS) {
     // Early (a clock step, a relay without delay): put it back for the rest of the wait.
     await ctx.env.REMINDERS_QUEUE.send(message, { delaySeconds: Math.ceil((scheduledFor - now.getTime()) / 1000) });
-    return;
+    return { outcome: "early" };
   }
   const stamp = now.toISOString();
-  const same = sql`id = ${reminder.id} and user_id = ${message.user_id} and status = 'pending' and remind_at = ${message.remind_at}::timestamptz`;
+  // The reminder as this message knows it; times compare at the millisecond the message carries.
+  const same = sql`id = ${reminder.id} and user_id = ${message.user_id} and status = 'pending'
+    and date_trunc('milliseconds', remind_at) = ${message.remind_at}::timestamptz`;
   if (!taskIsOpen(task)) {
     unit.write(ctx.db.execute(sql`update reminders set status = 'cancelled', updated_at = ${stamp}::timestamptz where ${same}`));
-    return ctx.log.info("reminder cancelled: its task is done", { outcome: "cancelled", reminder_id: reminder.id });
+    return { outcome: "cancelled" };
   }
 
-  const push = reminder.channel !== "in_app";
+  const push = reminder.channel !== "in_app" && row.has_push;
   // Push-only with no device to push to: the notification is the fallback, unread, and the reminder `failed`.
-  const status: ReminderStatus = push && reminder.channel === "push" && !row.has_push ? "failed" : "sent";
+  const status: ReminderStatus = reminder.channel === "push" && !row.has_push ? "failed" : "sent";
   const notification = reminderNotification(reminder, task, stamp, { read: reminder.channel === "push" && status === "sent" });
   unit.write(
     ctx.db.execute(sql`
@@ -79,11 +97,11 @@ async function fire(unit: WriteUnit, message: FireMessage): Promise<void> {
           ${JSON.stringify(notification.data)}::jsonb, ${notification.read ? sql`${stamp}::timestamptz` : sql`null`}, ${stamp}::timestamptz
         from fired
         returning 1)
-      select ${guard("STATE_MOVED", sql`exists (select 1 from notified)`)}`),
+      select ${guard("REMINDER_MOVED", sql`exists (select 1 from notified)`)}`),
   );
   unit.emit({ type: "notification.created", notification });
-  if (push && row.has_push) unit.enqueue({ type: "push_deliver", notification_id: notification.id });
-  ctx.log.info("reminder fired", { outcome: status, reminder_id: reminder.id, lateness_ms: now.getTime() - scheduledFor, push: push && row.has_push });
+  if (push) unit.enqueue({ type: "push_deliver", notification_id: notification.id });
+  return { outcome: status, push };
 }
 
 /**
