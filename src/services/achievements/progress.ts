@@ -2,6 +2,8 @@ import { sql } from "drizzle-orm";
 import type { DomainEvent } from "../events/types";
 import type { EventHandler } from "../events/handlers";
 import { guard } from "../guards";
+import { presentNotification, type Notification } from "../notifications/present";
+import type { UnlockedAchievement } from "../response-fields";
 import type { WriteUnit } from "../unit-of-work";
 import { definitionJsonSql, EMPTY_STATE, metricValue, metricValueSql, presentUnlocked, type AchievementDefinition, type ProgressState } from "./catalogue";
 
@@ -92,7 +94,14 @@ function progressStatement(unit: WriteUnit, userId: string) {
  * ONE statement: the counters (created at the first progress), the claimed unlocks, their notifications,
  * and the guard that the claims are exactly the unlocks the committed counters call for.
  */
-function progressWriteStatement(unit: WriteUnit, userId: string, moves: Moves, today: string, claims: readonly AchievementDefinition[]) {
+function progressWriteStatement(
+  unit: WriteUnit,
+  userId: string,
+  moves: Moves,
+  today: string,
+  claims: readonly AchievementDefinition[],
+  notifications: readonly Notification[],
+) {
   const stamp = unit.ctx.clock.now().toISOString();
   const day = moves.completionDay;
   const claimIds = JSON.stringify(claims.map((definition) => definition.id));
@@ -126,11 +135,11 @@ function progressWriteStatement(unit: WriteUnit, userId: string, moves: Moves, t
       returning achievement_id
     ),
     notified as (
-      insert into notifications (user_id, type, title, body, data, created_at)
-      select ${userId}, 'achievement', 'Achievement unlocked: ' || d.name, d.description,
-        jsonb_build_object('achievement_id', d.id, 'perk', jsonb_build_object('type', d.perk_type, 'value', d.perk_value)),
-        ${stamp}::timestamptz
-      from claimed c join achievement_definitions d on d.id = c.achievement_id
+      insert into notifications (id, user_id, type, title, body, data, created_at)
+      select n.id, ${userId}, 'achievement', n.title, n.body, n.data, ${stamp}::timestamptz
+      from jsonb_to_recordset(${JSON.stringify(notifications.map(({ id, title, body, data }) => ({ id, title, body, data })))}::jsonb)
+        as n(id uuid, title text, body text, data jsonb)
+      join claimed c on c.achievement_id = n.data->>'achievement_id'
       returning 1
     )
     select ${guard(
@@ -158,11 +167,27 @@ export const achievementsHandler: EventHandler = {
       const next = advance(row?.state ?? EMPTY_STATE, moves, today);
       // Also a definition already reached but never unlocked (added to the catalogue later): it unlocks now.
       const claims = (row?.locked ?? []).filter((definition) => metricValue(next, definition.metric) >= definition.threshold);
-      unit.write(progressWriteStatement(unit, userId, moves, today, claims));
-      if (claims.length === 0) return;
       const unlocked = claims.map(presentUnlocked);
+      const stamp = unit.ctx.clock.now().toISOString();
+      const notifications = unlocked.map((achievement) => unlockNotification(achievement, stamp));
+      unit.write(progressWriteStatement(unit, userId, moves, today, claims, notifications));
+      if (claims.length === 0) return;
       unit.fields.unlocked_achievements = [...(unit.fields.unlocked_achievements ?? []), ...unlocked];
       for (const achievement of unlocked) unit.emit({ type: "achievement.unlocked", achievement });
+      for (const notification of notifications) unit.emit({ type: "notification.created", notification });
     };
   },
 };
+
+/** The in-app notification of an unlock (kind `achievement`), with the achievement and its perk as deep-link data. */
+function unlockNotification(achievement: UnlockedAchievement, stamp: string): Notification {
+  return presentNotification({
+    id: crypto.randomUUID(),
+    type: "achievement",
+    title: `Achievement unlocked: ${achievement.name}`,
+    body: achievement.description,
+    data: { achievement_id: achievement.id, perk: achievement.perk },
+    read_at: null,
+    created_at: stamp,
+  });
+}
