@@ -3,6 +3,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { ServiceContext } from "../context";
 import { setTaskTagsStatements } from "../tags/attach";
 import { presentTaskDetail, type ReminderRecord, type TaskDetail } from "../tasks/present";
+import { taskIsOpen } from "../reminders/present";
 import type { TaskSnapshot } from "./snapshot";
 
 /**
@@ -16,18 +17,19 @@ export function restoredTask(snapshot: TaskSnapshot, stamp: string): TaskDetail 
     version: snapshot.task.version + 1,
     updated_at: stamp,
     subtasks: snapshot.subtasks,
-    reminders: snapshot.reminders.map((reminder) => restoredReminder(reminder, stamp)),
+    reminders: snapshot.reminders.map((reminder) => restoredReminder(reminder, stamp, taskIsOpen(snapshot.task))),
   });
 }
 
 /**
- * Pending reminders still in the future stay pending (the reminders feature re-schedules them: its minute
- * sweep picks up pending reminders that are not enqueued, or it subscribes to `task.restored`); pending
- * ones whose time passed while the task was deleted are cancelled rather than fired late.
+ * Pending reminders still in the future stay pending (the reminders handler hands them to the queue after the
+ * commit of `task.restored`); pending ones whose time passed while the task was deleted are cancelled rather
+ * than fired late, and so are those of a task restored completed or archived – the rule the reminders handler
+ * applies (services/reminders/handler.ts), so it finds nothing to change and the answer is what is stored.
  */
-function restoredReminder(reminder: ReminderRecord, stamp: string): ReminderRecord {
-  const missed = reminder.status === "pending" && reminder.remind_at !== null && new Date(reminder.remind_at).getTime() <= new Date(stamp).getTime();
-  return missed ? { ...reminder, status: "cancelled" } : reminder;
+function restoredReminder(reminder: ReminderRecord, stamp: string, taskOpen: boolean): ReminderRecord {
+  const missed = reminder.remind_at !== null && new Date(reminder.remind_at).getTime() <= new Date(stamp).getTime();
+  return reminder.status === "pending" && (missed || !taskOpen) ? { ...reminder, status: "cancelled" } : reminder;
 }
 
 /**
@@ -69,7 +71,7 @@ export function restoreTaskStatements(ctx: ServiceContext, userId: string, tombs
     ctx.db.execute(sql`
       insert into reminders (id, user_id, task_id, kind, remind_at, offset_minutes, channel, status, fired_at, enqueued_at, created_at, updated_at)
       select r.id, ${userId}, ${taskId}, r.kind, r.remind_at, r.offset_minutes, r.channel,
-        case when r.status = 'pending' and r.remind_at <= ${stamp}::timestamptz then 'cancelled' else r.status end,
+        case when r.status = 'pending' and (r.remind_at <= ${stamp}::timestamptz or ${!taskIsOpen(snapshot.task)}) then 'cancelled' else r.status end,
         r.fired_at, null, r.created_at, r.updated_at
       from jsonb_populate_recordset(null::reminders, ${snap}->'reminders') r`),
     ctx.db.execute(sql`

@@ -8,6 +8,8 @@ describe("recovery and activity – happy paths (docs/recovery-and-activity.md)"
     const client = await newClient();
     const task = await createTask(client, { title: "Precious", tags: ["keep"], due_date: inDays(5) });
     const sub = await createSubtask(client, task.id, "part");
+    // A second, open subtask keeps the task open (ticking its only subtask would complete it, cancelling its reminders).
+    const open = await createSubtask(client, task.id, "rest");
     await expectData(await client.request("PATCH", `/subtasks/${sub.id}`, { body: { completed: true, version: 1 } }));
     const [note] = await dbRows<{ id: string }>(sql`insert into notes (user_id, task_id, content) values (${client.userId}, ${task.id}, 'a note') returning id`);
     await dbRows(sql`insert into reminders (user_id, task_id, kind, remind_at, status) values
@@ -19,13 +21,16 @@ describe("recovery and activity – happy paths (docs/recovery-and-activity.md)"
     expect((await client.request("GET", `/tasks/${task.id}`)).status).toBe(404);
     expect(await dbRows(sql`select count(*)::int as n from subtasks where task_id = ${task.id}`)).toEqual([{ n: 0 }]);
     const listed = (await (await client.request("GET", "/recovery")).json()) as { data: { id: string; title: string; subtask_count: number }[]; next_cursor: null };
-    expect(listed).toMatchObject({ data: [{ id: deletion.tombstone_id, title: "Precious", subtask_count: 1 }], next_cursor: null });
+    expect(listed).toMatchObject({ data: [{ id: deletion.tombstone_id, title: "Precious", subtask_count: 2 }], next_cursor: null });
 
     const restored = await expectData<{ task: TaskJson & { subtasks: { id: string; completed: boolean }[]; reminders: { status: string }[] } }>(
       await client.request("POST", `/recovery/${deletion.tombstone_id}/restore`),
     );
-    expect(restored.task).toMatchObject({ id: task.id, title: "Precious", tags: ["keep"], version: before.version + 1, subtask_count: 1, subtasks_completed: 1 });
-    expect(restored.task.subtasks).toMatchObject([{ id: sub.id, completed: true }]);
+    expect(restored.task).toMatchObject({ id: task.id, title: "Precious", tags: ["keep"], version: before.version + 1, subtask_count: 2, subtasks_completed: 1 });
+    expect(restored.task.subtasks).toMatchObject([
+      { id: sub.id, completed: true },
+      { id: open.id, completed: false },
+    ]);
     expect(restored.task.reminders.map((r) => r.status).sort()).toEqual(["cancelled", "pending"]);
     const { updated_at: _u, version: _v, ...stable } = restored.task;
     const { updated_at: _bu, version: _bv, ...stableBefore } = await getTask(client, task.id);
