@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { DomainEvent } from "../events/types";
 import type { EventHandler } from "../events/handlers";
 import { guard } from "../guards";
+import { presentNotification, type Notification } from "../notifications/present";
 import type { WriteUnit } from "../unit-of-work";
 import { definitionJsonSql, EMPTY_STATE, metricValue, metricValueSql, presentUnlocked, type AchievementDefinition, type ProgressState } from "./catalogue";
 
@@ -88,12 +89,29 @@ function progressStatement(unit: WriteUnit, userId: string) {
     from (select 1) as one left join user_achievement_states s on s.user_id = ${userId}`);
 }
 
+/** An unlock's in-app notification, decided in the Worker so the batch stores exactly what the stream sends. */
+interface UnlockNotification {
+  achievement_id: string;
+  id: string;
+  title: string;
+  body: string;
+  data: Record<string, unknown>;
+  notification: Notification;
+}
+
+function unlockNotification(definition: AchievementDefinition, stamp: string): UnlockNotification {
+  const id = crypto.randomUUID();
+  const title = `Achievement unlocked: ${definition.name}`;
+  const data = { achievement_id: definition.id, perk: { type: definition.perk_type, value: definition.perk_value } };
+  const notification = presentNotification({ id, type: "achievement", title, body: definition.description, data, read_at: null, created_at: stamp });
+  return { achievement_id: definition.id, id, title, body: definition.description, data, notification };
+}
+
 /**
  * ONE statement: the counters (created at the first progress), the claimed unlocks, their notifications,
  * and the guard that the claims are exactly the unlocks the committed counters call for.
  */
-function progressWriteStatement(unit: WriteUnit, userId: string, moves: Moves, today: string, claims: readonly AchievementDefinition[]) {
-  const stamp = unit.ctx.clock.now().toISOString();
+function progressWriteStatement(unit: WriteUnit, userId: string, moves: Moves, today: string, claims: readonly AchievementDefinition[], stamp: string, notes: readonly UnlockNotification[]) {
   const day = moves.completionDay;
   const claimIds = JSON.stringify(claims.map((definition) => definition.id));
   const streak = day
@@ -126,11 +144,10 @@ function progressWriteStatement(unit: WriteUnit, userId: string, moves: Moves, t
       returning achievement_id
     ),
     notified as (
-      insert into notifications (user_id, type, title, body, data, created_at)
-      select ${userId}, 'achievement', 'Achievement unlocked: ' || d.name, d.description,
-        jsonb_build_object('achievement_id', d.id, 'perk', jsonb_build_object('type', d.perk_type, 'value', d.perk_value)),
-        ${stamp}::timestamptz
-      from claimed c join achievement_definitions d on d.id = c.achievement_id
+      -- the notifications exactly as the Worker presented them (ids chosen there), for the claims that landed
+      insert into notifications (id, user_id, type, title, body, data, created_at)
+      select (n.value->>'id')::uuid, ${userId}, 'achievement', n.value->>'title', n.value->>'body', n.value->'data', ${stamp}::timestamptz
+      from claimed c join jsonb_array_elements(${JSON.stringify(notes.map(({ notification: _presented, ...row }) => row))}::jsonb) as n(value) on n.value->>'achievement_id' = c.achievement_id
       returning 1
     )
     select ${guard(
@@ -158,11 +175,14 @@ export const achievementsHandler: EventHandler = {
       const next = advance(row?.state ?? EMPTY_STATE, moves, today);
       // Also a definition already reached but never unlocked (added to the catalogue later): it unlocks now.
       const claims = (row?.locked ?? []).filter((definition) => metricValue(next, definition.metric) >= definition.threshold);
-      unit.write(progressWriteStatement(unit, userId, moves, today, claims));
+      const stamp = unit.ctx.clock.now().toISOString();
+      const notes = claims.map((definition) => unlockNotification(definition, stamp));
+      unit.write(progressWriteStatement(unit, userId, moves, today, claims, stamp, notes));
       if (claims.length === 0) return;
       const unlocked = claims.map(presentUnlocked);
       unit.fields.unlocked_achievements = [...(unit.fields.unlocked_achievements ?? []), ...unlocked];
       for (const achievement of unlocked) unit.emit({ type: "achievement.unlocked", achievement });
+      for (const note of notes) unit.emit({ type: "notification.created", notification: note.notification });
     };
   },
 };
