@@ -7,6 +7,8 @@ import { eventFrame, PING_FRAME, resetFrame, retryFrame, type HubEvent, type Pub
  * buffering without bound; it reconnects with `Last-Event-ID` and gets the rest from the ring buffer.
  */
 const MAX_QUEUED_FRAMES = 256;
+/** How long a probe of the open streams (see `open`) waits for their writes to settle. */
+const PROBE_MS = 250;
 
 /** What the Worker asks for when it opens a stream for an authenticated user. */
 export interface OpenRequest {
@@ -78,12 +80,14 @@ export class UserHub extends DurableObject<HubEnv> {
   /** Opens a stream: consumes the ticket (if any), enforces the connection cap, replays after `lastEventId`. */
   async open(request: OpenRequest): Promise<OpenOutcome> {
     const sql = this.ctx.storage.sql;
-    if (request.ticket !== undefined) {
-      const used = sql.exec("select 1 from used_tickets where jti = ?", request.ticket.jti).toArray();
-      if (used.length > 0) return { outcome: "ticket_used" };
-    }
+    if (request.ticket !== undefined && this.ticketUsed(request.ticket.jti)) return { outcome: "ticket_used" };
+    // A client that went away is noticed at the next write to its stream (the cancellation does not reach this
+    // side before that): when the cap is reached, probe every stream with a ping first, so a closed tab's
+    // slot is free at once rather than at the next heartbeat.
+    if (this.subscribers.size >= MAX_CONNECTIONS) await this.probe();
     // The cap is checked before the ticket is spent: a refused client may retry with the same ticket.
     if (this.subscribers.size >= MAX_CONNECTIONS) return { outcome: "busy", retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS };
+    if (request.ticket !== undefined && this.ticketUsed(request.ticket.jti)) return { outcome: "ticket_used" };
     if (request.ticket !== undefined) {
       sql.exec("delete from used_tickets where expires_at < ?", request.now);
       sql.exec("insert into used_tickets (jti, expires_at) values (?, ?)", request.ticket.jti, request.ticket.expiresAt);
@@ -93,10 +97,10 @@ export class UserHub extends DurableObject<HubEnv> {
     const subscriber: Subscriber = { writer: writable.getWriter() };
     this.subscribers.add(subscriber);
     subscriber.writer.closed.catch(() => this.drop(subscriber));
-    this.send(subscriber, retryFrame(RETRY_MS));
+    void this.send(subscriber, retryFrame(RETRY_MS));
     const replay = this.replay(request.lastEventId);
-    if (replay.reset !== null) this.send(subscriber, resetFrame(replay.reset, replay.events.length, replay.events[0]?.id ?? null));
-    for (const event of replay.events) this.send(subscriber, eventFrame(event));
+    if (replay.reset !== null) void this.send(subscriber, resetFrame(replay.reset, replay.events.length, replay.events[0]?.id ?? null));
+    for (const event of replay.events) void this.send(subscriber, eventFrame(event));
     this.startHeartbeat();
     return { outcome: "open", stream: readable, replayed: replay.events.length, reset: replay.reset };
   }
@@ -121,7 +125,7 @@ export class UserHub extends DurableObject<HubEnv> {
     sql.exec("insert into hub_state (key, value) values ('last_id', ?) on conflict (key) do update set value = excluded.value", last);
     sql.exec("delete from events where id <= ?", last - BUFFER_SIZE);
     for (const subscriber of this.subscribers) {
-      for (const event of kept) this.send(subscriber, eventFrame(event));
+      for (const event of kept) void this.send(subscriber, eventFrame(event));
     }
     return kept.map((event) => event.id);
   }
@@ -145,6 +149,27 @@ export class UserHub extends DurableObject<HubEnv> {
       this.heartbeat = undefined;
       this.startHeartbeat();
     }
+  }
+
+  private ticketUsed(jti: string): boolean {
+    return this.ctx.storage.sql.exec("select 1 from used_tickets where jti = ?", jti).toArray().length > 0;
+  }
+
+  /**
+   * Pings every stream twice and waits (at most PROBE_MS) for the second writes to settle; the failed ones
+   * are dropped. Twice because a write to a stream whose reader went away still succeeds (the RPC pump takes
+   * it) – it is the pump's failure to pass it on that errors the stream, and so the next write.
+   */
+  private async probe(): Promise<void> {
+    const subscribers = [...this.subscribers];
+    for (const subscriber of subscribers) void this.send(subscriber, PING_FRAME);
+    const writes = subscribers.map((subscriber) => this.send(subscriber, PING_FRAME));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, PROBE_MS);
+    });
+    await Promise.race([Promise.allSettled(writes), timeout]);
+    if (timer !== undefined) clearTimeout(timer);
   }
 
   private lastId(): number {
@@ -171,13 +196,13 @@ export class UserHub extends DurableObject<HubEnv> {
   }
 
   /** Queues a frame without waiting for the client; a failed or far-behind subscriber is dropped. */
-  private send(subscriber: Subscriber, frame: Uint8Array): void {
+  private send(subscriber: Subscriber, frame: Uint8Array): Promise<void> {
     const backlog = subscriber.writer.desiredSize;
     if (backlog === null || backlog < -MAX_QUEUED_FRAMES) {
       this.drop(subscriber);
-      return;
+      return Promise.resolve();
     }
-    subscriber.writer.write(frame).catch(() => this.drop(subscriber));
+    return subscriber.writer.write(frame).catch(() => this.drop(subscriber));
   }
 
   private drop(subscriber: Subscriber): void {
@@ -193,7 +218,7 @@ export class UserHub extends DurableObject<HubEnv> {
     if (this.heartbeat !== undefined) return;
     const interval = this.env.ENVIRONMENT === "test" && this.knobs.heartbeatMs !== undefined ? this.knobs.heartbeatMs : HEARTBEAT_MS;
     this.heartbeat = setInterval(() => {
-      for (const subscriber of this.subscribers) this.send(subscriber, PING_FRAME);
+      for (const subscriber of this.subscribers) void this.send(subscriber, PING_FRAME);
     }, interval);
   }
 }

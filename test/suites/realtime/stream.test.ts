@@ -1,33 +1,11 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { configureHubForTest, hubStats, publishToHub } from "../../../durable-objects/user-hub/client";
-import { BUFFER_SIZE, MAX_CONNECTIONS } from "../../../durable-objects/user-hub/policy";
-import { testEnv } from "../../support/env";
-import { createTask, errorOf, expectData, newClient, type TaskJson } from "../../support/factories";
+import { describe, expect, it } from "vitest";
+import { createTask, expectData, newClient, type TaskJson } from "../../support/factories";
 import { roundTrips } from "../../support/neon-control";
-import { call, newRequestId } from "../../support/requests";
-import { openStream, type SseStream } from "../../support/sse";
+import { newRequestId } from "../../support/requests";
+import { trackStreams } from "./helpers";
 
-/** docs/reminders-notifications-realtime.md "Real time: as built": the stream, its fan-out, resume and cap. */
-const open: SseStream[] = [];
-
-async function stream(options: Parameters<typeof openStream>[0]): Promise<SseStream> {
-  const opened = await openStream(options);
-  open.push(opened);
-  return opened;
-}
-
-/** Polls the hub until it counts `connections` open streams (a closed client's slot is freed asynchronously). */
-async function untilConnections(userId: string, connections: number): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt += 1) {
-    if ((await hubStats(testEnv, userId)).connections === connections) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`the hub of ${userId} never counted ${connections} connections`);
-}
-
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
+/** docs/reminders-notifications-realtime.md "Real time: as built": fan-out of the user's own changes. */
+const stream = trackStreams();
 
 describe("GET /events/stream", () => {
   it("two streams of one user get task.created with the task as the API answered it; another user's stream gets only its own", async () => {
