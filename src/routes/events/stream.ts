@@ -5,6 +5,7 @@ import { BUFFER_SIZE, HEARTBEAT_MS, MAX_CONNECTIONS } from "../../../durable-obj
 import { ApiError } from "../../errors/api-error";
 import { verifyEventTicket, type EventTicket } from "../../lib/event-ticket";
 import { actAsUser, bearerToken, verifiedBearer } from "../../middleware/auth";
+import { admitUserRequest } from "../../middleware/rate-limit";
 import { openEventStream } from "../../services/realtime/stream";
 import { defineRoute } from "../define-route";
 import type { AppRouter } from "../router";
@@ -26,7 +27,7 @@ const route = defineRoute({
     "an id older than that (or not one of yours) first sends `event: reset` (`data: {reason, replayed, oldest_id}`) and then every kept event –",
     "refetch what you show. Authentication: `Authorization: Bearer <access token>`, or `?ticket=` from `POST /events/tickets` (browsers);",
     "both given → both must be valid and of the same user. A used, expired, forged or foreign ticket → 401.",
-    `At most ${MAX_CONNECTIONS} open streams per user: the next → \`429 RATE_LIMITED\` with \`Retry-After\`. Not counted in the request budget. No database round trip.`,
+    `At most ${MAX_CONNECTIONS} open streams per user: the next → \`429 RATE_LIMITED\` with \`Retry-After\`. Opening a stream counts as one request of your general rate limit (a refusal is 429 too). No database round trip.`,
   ].join(" "),
   access: "public",
   database: false,
@@ -88,6 +89,8 @@ export function registerEventStream(router: AppRouter): void {
     const query = c.req.valid("query");
     const lastEventId = c.req.valid("header")["last-event-id"] ?? query.last_event_id;
     const identity = await streamIdentity(c, query.ticket);
+    // Counted in the user's request budget (a reconnect loop is bounded), before the hub spends the ticket.
+    const rateLimit = await admitUserRequest(c, identity.userId);
     const opened = await openEventStream({
       ctx: c.get("services"),
       input: { ...identity, ...(lastEventId === undefined ? {} : { lastEventId }) },
@@ -96,6 +99,7 @@ export function registerEventStream(router: AppRouter): void {
     return new Response(opened.body, {
       status: 200,
       headers: {
+        ...rateLimit,
         "Content-Type": "text/event-stream; charset=utf-8",
         // Proxies (nginx and kin) must pass frames through as they come.
         "X-Accel-Buffering": "no",

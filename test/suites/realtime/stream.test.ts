@@ -16,6 +16,8 @@ describe("GET /events/stream", () => {
     const second = await stream({ accessToken: owner.accessToken });
     const theirs = await stream({ accessToken: other.accessToken });
     expect(first.response.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    // Opening a stream is a request of the user's general budget.
+    expect(first.response.headers.get("RateLimit")).toMatch(/^"general";r=\d+;t=\d+$/);
     expect(await roundTrips(streamId)).toBe(0);
 
     const createId = newRequestId("create");
