@@ -51,10 +51,12 @@ interface HubEnv {
  *
  * - **Subscribers** are the open `GET /events/stream` responses: each is the readable side of a
  *   TransformStream returned over RPC to the Worker, which answers it to the client. A client that goes away
- *   cancels that readable; the writer's `closed` promise rejects at once and the slot is freed (no wait for
- *   the next write). The Durable Object stays in memory while a stream is open (an open response is an
- *   ongoing request), which is what lets a plain `setInterval` heartbeat work; it is cleared when the last
- *   subscriber leaves, so an idle hub can be evicted.
+ *   is noticed when a write to its stream fails (`writer.closed` rejects); see `probe` for the full hub.
+ * - **Heartbeat** by alarm, not `setInterval`: every HEARTBEAT_MS while a stream is open the alarm pings every
+ *   stream and re-arms itself. An alarm is an incoming event, so it also keeps the object from being evicted
+ *   as idle (70–140 s without requests or events) while its streams are open – whether or not the platform
+ *   counts a stream handed out over RPC as an ongoing request. With the last stream gone the next alarm does
+ *   not re-arm, and an idle hub can be evicted.
  * - **Events** get ids from a per-user counter and are kept, the last BUFFER_SIZE of them, in the object's
  *   SQLite storage (`events`, `hub_state`): both survive eviction, so ids stay monotonic and a client can resume
  *   after the hub restarted.
@@ -66,7 +68,8 @@ interface HubEnv {
  */
 export class UserHub extends DurableObject<HubEnv> {
   private readonly subscribers = new Set<Subscriber>();
-  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  /** Whether this instance armed the heartbeat alarm (an alarm left by an evicted instance finds no streams and stops). */
+  private heartbeatArmed = false;
   private knobs: HubTestKnobs = {};
 
   constructor(ctx: DurableObjectState, env: HubEnv) {
@@ -101,7 +104,7 @@ export class UserHub extends DurableObject<HubEnv> {
     const replay = this.replay(request.lastEventId);
     if (replay.reset !== null) void this.send(subscriber, resetFrame(replay.reset, replay.events.length, replay.events[0]?.id ?? null));
     for (const event of replay.events) void this.send(subscriber, eventFrame(event));
-    this.startHeartbeat();
+    await this.startHeartbeat();
     return { outcome: "open", stream: readable, replayed: replay.events.length, reset: replay.reset };
   }
 
@@ -144,11 +147,14 @@ export class UserHub extends DurableObject<HubEnv> {
   async configureForTest(knobs: HubTestKnobs): Promise<void> {
     if (this.env.ENVIRONMENT !== "test") throw new Error("test knobs exist only when ENVIRONMENT=test");
     this.knobs = { ...this.knobs, ...knobs };
-    if (knobs.heartbeatMs !== undefined && this.heartbeat !== undefined) {
-      clearInterval(this.heartbeat);
-      this.heartbeat = undefined;
-      this.startHeartbeat();
-    }
+  }
+
+  /** The heartbeat (see the class comment): pings every open stream, re-armed while any is open. */
+  override async alarm(): Promise<void> {
+    this.heartbeatArmed = false;
+    if (this.subscribers.size === 0) return;
+    for (const subscriber of this.subscribers) void this.send(subscriber, PING_FRAME);
+    await this.startHeartbeat();
   }
 
   private ticketUsed(jti: string): boolean {
@@ -208,17 +214,13 @@ export class UserHub extends DurableObject<HubEnv> {
   private drop(subscriber: Subscriber): void {
     if (!this.subscribers.delete(subscriber)) return;
     subscriber.writer.abort("subscriber dropped").catch(() => undefined);
-    if (this.subscribers.size === 0 && this.heartbeat !== undefined) {
-      clearInterval(this.heartbeat);
-      this.heartbeat = undefined;
-    }
   }
 
-  private startHeartbeat(): void {
-    if (this.heartbeat !== undefined) return;
+  private async startHeartbeat(): Promise<void> {
+    if (this.heartbeatArmed || this.subscribers.size === 0) return;
+    this.heartbeatArmed = true;
     const interval = this.env.ENVIRONMENT === "test" && this.knobs.heartbeatMs !== undefined ? this.knobs.heartbeatMs : HEARTBEAT_MS;
-    this.heartbeat = setInterval(() => {
-      for (const subscriber of this.subscribers) void this.send(subscriber, PING_FRAME);
-    }, interval);
+    // Real time, not the Worker's (test-pinnable) clock: the alarm fires on the platform's clock.
+    await this.ctx.storage.setAlarm(Date.now() + interval);
   }
 }

@@ -91,12 +91,22 @@ describe("GET /events/stream: resume and heartbeat", () => {
     ]);
   });
 
-  it("sends a `: ping` comment on the heartbeat (test knob: a 50 ms interval instead of 30 s)", async () => {
+  it("sends a `: ping` comment on every heartbeat alarm while a stream is open, and stops after the last one (test knob: 50 ms instead of 30 s)", async () => {
     const client = await newClient();
     await configureHubForTest(testEnv, client.userId, { heartbeatMs: 50 });
     const s = await stream({ accessToken: client.accessToken });
-    const frame = await s.next();
-    expect(frame.comments).toEqual(["ping"]);
+    expect((await s.next()).comments).toEqual(["ping"]);
+    expect((await s.next()).comments).toEqual(["ping"]);
     expect(s.text).toContain(": ping\n\n");
+    await s.close();
+    // The dead stream is dropped at its next ping; the alarm after that finds no stream and does not re-arm.
+    const hub = testEnv.USER_HUB.get(testEnv.USER_HUB.idFromName(client.userId));
+    let armed: number | null = 0;
+    for (let attempt = 0; attempt < 200 && armed !== null; attempt += 1) {
+      armed = await runInDurableObject(hub, (_hub: UserHub, state) => state.storage.getAlarm());
+      if (armed !== null) await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(armed).toBeNull();
+    expect((await hubStats(testEnv, client.userId)).connections).toBe(0);
   });
 });
