@@ -63,8 +63,9 @@ interface HubEnv {
  * - **Tickets** (`?ticket=`) are verified by the Worker (signature, expiry, user); the hub only records their
  *   ids once used (`used_tickets`, kept until they expire), which is what makes them single use.
  *
- * A Durable Object handles one event at a time and every storage call here is synchronous SQLite, so
- * publish, open and close never interleave half way.
+ * Every storage call here is synchronous SQLite and every check-and-change (ticket unused → spent, below the
+ * cap → subscribed, counter → next ids) runs between two awaits, so concurrent opens and publishes of one
+ * user never interleave inside one.
  */
 export class UserHub extends DurableObject<HubEnv> {
   private readonly subscribers = new Set<Subscriber>();

@@ -4,7 +4,7 @@ import type { AppEnv } from "../../app-env";
 import { BUFFER_SIZE, HEARTBEAT_MS, MAX_CONNECTIONS } from "../../../durable-objects/user-hub/policy";
 import { ApiError } from "../../errors/api-error";
 import { verifyEventTicket, type EventTicket } from "../../lib/event-ticket";
-import { actAsUser, bearerToken, verifiedBearer } from "../../middleware/auth";
+import { actAsUser, verifiedBearer } from "../../middleware/auth";
 import { admitUserRequest } from "../../middleware/rate-limit";
 import { openEventStream } from "../../services/realtime/stream";
 import { defineRoute } from "../define-route";
@@ -63,8 +63,7 @@ const route = defineRoute({
  * audience, expiry against the request's clock); the hub spends it.
  */
 async function streamIdentity(c: Context<AppEnv>, ticketText: string | undefined): Promise<{ userId: string; ticket?: EventTicket }> {
-  const hasAuthorization = c.req.header("Authorization") !== undefined || bearerToken(c) !== undefined;
-  const claims = hasAuthorization || ticketText === undefined ? await verifiedBearer(c) : undefined;
+  const claims = c.req.header("Authorization") !== undefined || ticketText === undefined ? await verifiedBearer(c) : undefined;
   if (claims !== undefined) actAsUser(c, claims);
   if (ticketText === undefined) {
     if (claims === undefined) throw new ApiError("UNAUTHORIZED");
