@@ -57,4 +57,22 @@ describe("GET /events/stream", () => {
     expect(JSON.parse(frames[4]?.data ?? "")).toEqual({ id: task.id });
     expect(JSON.parse(frames[5]?.data ?? "")).toMatchObject({ id: task.id, title: restored.task.title });
   });
+
+  it("only committed effects are published: a refused write (409) and an idempotent replay send nothing", async () => {
+    const client = await newClient();
+    const s = await stream({ accessToken: client.accessToken });
+    const key = crypto.randomUUID();
+    const task = await expectData<TaskJson>(await client.request("POST", "/tasks", { body: { title: "once" }, key }), 201);
+    expect(JSON.parse((await s.nextEvent()).data)).toEqual(task);
+    const replay = await client.request("POST", "/tasks", { body: { title: "once" }, key });
+    expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
+    await replay.text();
+    const stale = await client.request("PATCH", `/tasks/${task.id}`, { body: { title: "stale", version: 7 } });
+    expect(stale.status).toBe(409);
+    await stale.text();
+    const next = await createTask(client, { title: "next" });
+    // The next frame is the next write's: nothing came of the replay or the conflict.
+    const frame = await s.nextEvent();
+    expect([frame.event, JSON.parse(frame.data)]).toEqual(["task.created", next]);
+  });
 });
