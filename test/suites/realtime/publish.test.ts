@@ -5,6 +5,7 @@ import { createTask, expectData, newClient, type TaskJson } from "../../support/
 import { captureLogs } from "../../support/logs";
 import { roundTrips } from "../../support/neon-control";
 import { newRequestId } from "../../support/requests";
+import { createTemplate, pinned } from "../templates/support";
 import { trackStreams } from "./helpers";
 
 /** docs/reminders-notifications-realtime.md "Publishing": after the commit, one hub call per write, best effort. */
@@ -77,5 +78,21 @@ describe("publishing after the commit", () => {
     if (frame.data.includes('"title":"slow"')) frame = await s.nextEvent();
     expect(JSON.parse(frame.data)).toEqual(after);
     expect(s.text).not.toContain('"title":"kept"');
+  });
+
+  it("a queue consumer's write is published too: the recurring queue's new instance arrives as task.created", async () => {
+    const client = await newClient({ tier: "pro" });
+    const s = await stream({ accessToken: client.accessToken });
+    const template = await createTemplate(await pinned(client, "2026-03-20T10:00:00Z"), {
+      rrule: "FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;BYMINUTE=0",
+      timezone: "Europe/Berlin",
+      starts_at: "2026-03-01T00:00:00Z",
+    });
+    const instanceId = template.open_instance_id ?? "";
+    let frame = await s.nextEvent(20_000);
+    // Whatever the template's own write streams first, the queue's instance follows.
+    for (let n = 0; n < 5 && !frame.data.includes(instanceId); n += 1) frame = await s.nextEvent(20_000);
+    expect(frame.event).toBe("task.created");
+    expect(JSON.parse(frame.data)).toMatchObject({ id: instanceId, template_id: template.id, occurrence_at: "2026-03-23T08:00:00.000Z" });
   });
 });
