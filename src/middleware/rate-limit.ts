@@ -46,6 +46,13 @@ export const rateLimit = (apiPrefix: string) => createMiddleware<AppEnv>(async (
   if (safe) await next();
   const decision = await pending;
   if (decision === undefined) return safe ? undefined : next();
+  const headers = admittedHeaders(decision);
+  if (!safe) await next();
+  for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
+});
+
+/** The RateLimit headers of an admitted request; a refused one throws 429 RATE_LIMITED with Retry-After. */
+function admittedHeaders(decision: GuardDecision): Record<string, string> {
   const headers = rateLimitHeaders(decision);
   if (!decision.allowed) {
     const retryAfter = Math.max(...decision.buckets.filter((b) => !b.allowed).map((b) => b.retryAfterSeconds), 1);
@@ -55,9 +62,22 @@ export const rateLimit = (apiPrefix: string) => createMiddleware<AppEnv>(async (
       details: { retry_after_seconds: retryAfter },
     });
   }
-  if (!safe) await next();
-  for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
-});
+  return headers;
+}
+
+/**
+ * The same admission for an operation that authenticates itself, so the middleware cannot know its user
+ * (`GET /events/stream` with a ticket): counts the request in the user's general budget before its effect
+ * and returns the RateLimit headers to send, or throws the 429. Fails open like the middleware.
+ */
+export async function admitUserRequest(c: Context<AppEnv>, userId: string): Promise<Record<string, string>> {
+  const services = c.get("services");
+  const decision = await checkGuard(c.env, { kind: "user", userId }, bucketsFor("general", services.config), services.clock.now()).catch((error: unknown) => {
+    logFailOpen(c, error);
+    return undefined;
+  });
+  return decision === undefined ? {} : admittedHeaders(decision);
+}
 
 function logFailOpen(c: Context<AppEnv>, error: unknown): void {
   c.get("services").log.warn("rate limiter unreachable; request allowed (fail open)", { outcome: "rate_limit_fail_open", error });

@@ -10,6 +10,7 @@ import { mountActivity } from "./activity";
 import { mountAchievements } from "./achievements";
 import { mountFocus } from "./focus";
 import { mountNotifications } from "./notifications";
+import { mountEvents } from "./events";
 import { mountCredits } from "./credits";
 import { mountTemplates } from "./templates";
 import { mountReminders } from "./reminders";
@@ -27,6 +28,7 @@ export function mountRoutes(api: AppRouter): void {
   mountAchievements(api);
   mountFocus(api);
   mountNotifications(api);
+  mountEvents(api);
   mountCredits(api);
   mountTemplates(api);
   mountReminders(api);

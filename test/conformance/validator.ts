@@ -219,7 +219,8 @@ export class ContractValidator {
       return errors;
     }
     if (documented.content[mediaType]?.schema === undefined) return errors;
-    const parsed = parseJson(response.body);
+    // A non-JSON media type (text/event-stream) documents its body as a string: the text itself is the value.
+    const parsed = /json/i.test(mediaType) ? parseJson(response.body) : { ok: true as const, value: response.body };
     if (!parsed.ok) return [...errors, `the body is not JSON: ${response.body.slice(0, 200)}`];
     const message = this.validate(`${route.pointer}/responses/${key}/content/${pointerEscape(mediaType)}/schema`, parsed.value, "body");
     if (message !== null) errors.push(message);

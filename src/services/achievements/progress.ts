@@ -3,7 +3,6 @@ import type { DomainEvent } from "../events/types";
 import type { EventHandler } from "../events/handlers";
 import { guard } from "../guards";
 import { presentNotification, type Notification } from "../notifications/present";
-import type { UnlockedAchievement } from "../response-fields";
 import type { WriteUnit } from "../unit-of-work";
 import { definitionJsonSql, EMPTY_STATE, metricValue, metricValueSql, presentUnlocked, type AchievementDefinition, type ProgressState } from "./catalogue";
 
@@ -90,19 +89,29 @@ function progressStatement(unit: WriteUnit, userId: string) {
     from (select 1) as one left join user_achievement_states s on s.user_id = ${userId}`);
 }
 
+/** An unlock's in-app notification, decided in the Worker so the batch stores exactly what the stream sends. */
+interface UnlockNotification {
+  achievement_id: string;
+  id: string;
+  title: string;
+  body: string;
+  data: Record<string, unknown>;
+  notification: Notification;
+}
+
+function unlockNotification(definition: AchievementDefinition, stamp: string): UnlockNotification {
+  const id = crypto.randomUUID();
+  const title = `Achievement unlocked: ${definition.name}`;
+  const data = { achievement_id: definition.id, perk: { type: definition.perk_type, value: definition.perk_value } };
+  const notification = presentNotification({ id, type: "achievement", title, body: definition.description, data, read_at: null, created_at: stamp });
+  return { achievement_id: definition.id, id, title, body: definition.description, data, notification };
+}
+
 /**
  * ONE statement: the counters (created at the first progress), the claimed unlocks, their notifications,
  * and the guard that the claims are exactly the unlocks the committed counters call for.
  */
-function progressWriteStatement(
-  unit: WriteUnit,
-  userId: string,
-  moves: Moves,
-  today: string,
-  claims: readonly AchievementDefinition[],
-  notifications: readonly Notification[],
-) {
-  const stamp = unit.ctx.clock.now().toISOString();
+function progressWriteStatement(unit: WriteUnit, userId: string, moves: Moves, today: string, claims: readonly AchievementDefinition[], stamp: string, notes: readonly UnlockNotification[]) {
   const day = moves.completionDay;
   const claimIds = JSON.stringify(claims.map((definition) => definition.id));
   const streak = day
@@ -135,11 +144,10 @@ function progressWriteStatement(
       returning achievement_id
     ),
     notified as (
+      -- the notifications exactly as the Worker presented them (ids chosen there), for the claims that landed
       insert into notifications (id, user_id, type, title, body, data, created_at)
-      select n.id, ${userId}, 'achievement', n.title, n.body, n.data, ${stamp}::timestamptz
-      from jsonb_to_recordset(${JSON.stringify(notifications.map(({ id, title, body, data }) => ({ id, title, body, data })))}::jsonb)
-        as n(id uuid, title text, body text, data jsonb)
-      join claimed c on c.achievement_id = n.data->>'achievement_id'
+      select (n.value->>'id')::uuid, ${userId}, 'achievement', n.value->>'title', n.value->>'body', n.value->'data', ${stamp}::timestamptz
+      from claimed c join jsonb_array_elements(${JSON.stringify(notes.map(({ notification: _presented, ...row }) => row))}::jsonb) as n(value) on n.value->>'achievement_id' = c.achievement_id
       returning 1
     )
     select ${guard(
@@ -167,27 +175,14 @@ export const achievementsHandler: EventHandler = {
       const next = advance(row?.state ?? EMPTY_STATE, moves, today);
       // Also a definition already reached but never unlocked (added to the catalogue later): it unlocks now.
       const claims = (row?.locked ?? []).filter((definition) => metricValue(next, definition.metric) >= definition.threshold);
-      const unlocked = claims.map(presentUnlocked);
       const stamp = unit.ctx.clock.now().toISOString();
-      const notifications = unlocked.map((achievement) => unlockNotification(achievement, stamp));
-      unit.write(progressWriteStatement(unit, userId, moves, today, claims, notifications));
+      const notes = claims.map((definition) => unlockNotification(definition, stamp));
+      unit.write(progressWriteStatement(unit, userId, moves, today, claims, stamp, notes));
       if (claims.length === 0) return;
+      const unlocked = claims.map(presentUnlocked);
       unit.fields.unlocked_achievements = [...(unit.fields.unlocked_achievements ?? []), ...unlocked];
       for (const achievement of unlocked) unit.emit({ type: "achievement.unlocked", achievement });
-      for (const notification of notifications) unit.emit({ type: "notification.created", notification });
+      for (const note of notes) unit.emit({ type: "notification.created", notification: note.notification });
     };
   },
 };
-
-/** The in-app notification of an unlock (kind `achievement`), with the achievement and its perk as deep-link data. */
-function unlockNotification(achievement: UnlockedAchievement, stamp: string): Notification {
-  return presentNotification({
-    id: crypto.randomUUID(),
-    type: "achievement",
-    title: `Achievement unlocked: ${achievement.name}`,
-    body: achievement.description,
-    data: { achievement_id: achievement.id, perk: achievement.perk },
-    read_at: null,
-    created_at: stamp,
-  });
-}

@@ -1,5 +1,6 @@
 import type { WriteUnit } from "../unit-of-work";
 import { achievementsHandler } from "../achievements/progress";
+import { realtimeHandler } from "../realtime/handler";
 import { recurringHandler } from "../recurring/handler";
 import { remindersHandler } from "../reminders/handler";
 import { activityLogHandler } from "./activity-handler";
@@ -33,8 +34,9 @@ export interface EventHandler {
   open(unit: WriteUnit): ((events: readonly DomainEvent[]) => void) | undefined;
 }
 
-// Achievements first: the events it adds (`achievement.unlocked`) are then seen by the handlers after it.
-const HANDLERS: EventHandler[] = [achievementsHandler, recurringHandler, remindersHandler, activityLogHandler];
+// Achievements first: the events it adds (`achievement.unlocked`, `notification.created`) are then seen by the
+// handlers after it. Real time last: it publishes every event the others added (after the commit).
+const HANDLERS: EventHandler[] = [achievementsHandler, recurringHandler, remindersHandler, activityLogHandler, realtimeHandler];
 
 /** Opens every handler for a write; returns their contributions to run once the write decided. */
 export function openHandlers(unit: WriteUnit): ((events: readonly DomainEvent[]) => void)[] {
