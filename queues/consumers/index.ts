@@ -1,3 +1,4 @@
+import { deliverPush } from "../../src/services/push/deliver";
 import { generateRecurringTask } from "../../src/services/recurring/generate";
 import type { MessageHandler, QueueMessageType } from "../messages";
 
@@ -8,4 +9,5 @@ import type { MessageHandler, QueueMessageType } from "../messages";
  */
 export const messageHandlers: { [T in QueueMessageType]?: MessageHandler<T> } = {
   recurring_task_generate: generateRecurringTask,
+  push_deliver: deliverPush,
 };

@@ -10,6 +10,7 @@ import { mountActivity } from "./activity";
 import { mountAchievements } from "./achievements";
 import { mountFocus } from "./focus";
 import { mountNotifications } from "./notifications";
+import { mountPush } from "./push";
 import { mountCredits } from "./credits";
 import { mountTemplates } from "./templates";
 
@@ -26,6 +27,7 @@ export function mountRoutes(api: AppRouter): void {
   mountAchievements(api);
   mountFocus(api);
   mountNotifications(api);
+  mountPush(api);
   mountCredits(api);
   mountTemplates(api);
 }

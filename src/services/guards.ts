@@ -86,6 +86,7 @@ const GUARDS = {
   SUBTASK_LIMIT: entry({ details: limitDetails, error: ({ limit, current }) => new LimitExceeded("subtasks on this task", limit, current) }),
   TASK_NOT_FOUND: entry({ details: none, error: () => new NotFound("Task") }),
   TAG_NOT_FOUND: entry({ details: none, error: () => new NotFound("Tag") }),
+  PUSH_SUBSCRIPTION_NOT_FOUND: entry({ details: none, error: () => new NotFound("Push subscription") }),
   TOMBSTONE_NOT_FOUND: entry({ details: none, error: () => new NotFound("Tombstone") }),
   TASK_ARCHIVED: entry({ details: none, error: () => new ApiError("TASK_ARCHIVED") }),
   /** A start lost to a session already running (the unique partial index): 409 with that session. */
