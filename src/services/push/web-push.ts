@@ -71,11 +71,16 @@ export async function buildPushRequest(
  * a random salt give the content-encryption key and nonce (HKDF-SHA-256); the payload plus the last-record
  * delimiter 0x02 is sealed with AES-128-GCM; the header carries salt, record size and the ephemeral key.
  */
-export async function encryptPayload(plaintext: Uint8Array, keys: SubscriptionKeys): Promise<Uint8Array> {
+export async function encryptPayload(
+  plaintext: Uint8Array,
+  keys: SubscriptionKeys,
+  /** Only to reproduce a known answer (RFC 8291 Appendix A): the sender's key pair and salt, random otherwise. */
+  fixed?: { senderKeys: CryptoKeyPair; salt: Uint8Array },
+): Promise<Uint8Array> {
   const uaPublic = base64url.decode(keys.p256dh);
   const authSecret = base64url.decode(keys.auth);
   const uaKey = await crypto.subtle.importKey("raw", uaPublic, { name: "ECDH", namedCurve: "P-256" }, false, []);
-  const ephemeral = await crypto.subtle.generateKey({ name: "ECDH", namedCurve: "P-256" }, true, ["deriveBits"]);
+  const ephemeral = fixed?.senderKeys ?? (await crypto.subtle.generateKey({ name: "ECDH", namedCurve: "P-256" }, true, ["deriveBits"]));
   if (!("privateKey" in ephemeral)) throw new Error("ECDH key generation returned a single key");
   const exported = await crypto.subtle.exportKey("raw", ephemeral.publicKey);
   if (!(exported instanceof ArrayBuffer)) throw new Error("raw export of an ECDH public key is not bytes");
@@ -87,7 +92,7 @@ export async function encryptPayload(plaintext: Uint8Array, keys: SubscriptionKe
 
   // IKM = HKDF(salt = auth_secret, ikm = ecdh_secret, info = "WebPush: info" ‖ 0x00 ‖ ua_public ‖ as_public, 32)
   const ikm = await hkdf(authSecret, ecdhSecret, concat(encoder.encode("WebPush: info\0"), uaPublic, asPublic), 32);
-  const salt = crypto.getRandomValues(new Uint8Array(16));
+  const salt = fixed?.salt ?? crypto.getRandomValues(new Uint8Array(16));
   const cek = await hkdf(salt, ikm, encoder.encode("Content-Encoding: aes128gcm\0"), 16);
   const nonce = await hkdf(salt, ikm, encoder.encode("Content-Encoding: nonce\0"), 12);
 

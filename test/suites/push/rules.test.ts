@@ -1,3 +1,4 @@
+import { base64url } from "jose";
 import { describe, expect, it, vi } from "vitest";
 import { authHeaders } from "../../support/auth";
 import { testEnv } from "../../support/env";
@@ -7,6 +8,7 @@ import { endpointProblem } from "../../../src/services/push/endpoint";
 import { deliverPush, retryAfterSeconds } from "../../../src/services/push/deliver";
 import { PUSH_PAYLOAD_MAX_BYTES, pushPayload } from "../../../src/services/push/payload";
 import { systemContext } from "../../../src/services/system-context";
+import { encryptPayload } from "../../../src/services/push/web-push";
 import { seedNotification, subscribe } from "./support";
 
 /** The Web Push rules that do not need the push service: endpoints per environment, payload budget, Retry-After, push off. */
@@ -71,5 +73,26 @@ describe("Web Push rules", () => {
     expect(response.status).toBe(500);
     expect(errors.mock.calls.map((args) => String(args[0])).join("\n")).toContain("VAPID_PRIVATE_KEY");
     errors.mockRestore();
+  });
+});
+
+describe("Web Push encryption (RFC 8291)", () => {
+  it("reproduces the RFC 8291 Appendix A message byte for byte", async () => {
+    // Published test data of RFC 8291 Appendix A (not credentials).
+    const asPublic = "BP4z9KsN6nGRTbVYI_c7VJSPQTBtkgcy27mlmlMoZIIgDll6e3vCYLocInmYWAmS6TlzAC8wEqKK6PBru3jl7A8";
+    const point = base64url.decode(asPublic);
+    const jwk = { kty: "EC", crv: "P-256", x: base64url.encode(point.slice(1, 33)), y: base64url.encode(point.slice(33)) };
+    const senderKeys = {
+      privateKey: await crypto.subtle.importKey("jwk", { ...jwk, d: "yfWPiYE-n46HLnH0KqZOF1fJJU3MYrct3AELtAQ-oRw" }, { name: "ECDH", namedCurve: "P-256" }, true, ["deriveBits"]),
+      publicKey: await crypto.subtle.importKey("raw", point, { name: "ECDH", namedCurve: "P-256" }, true, []),
+    };
+    const body = await encryptPayload(
+      new TextEncoder().encode("When I grow up, I want to be a watermelon"),
+      { p256dh: "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4", auth: "BTBZMqHH6r4Tts7J_aSIgg" },
+      { senderKeys, salt: base64url.decode("DGv6ra1nlYgDCS1FRnbzlw") },
+    );
+    expect(base64url.encode(body)).toBe(
+      "DGv6ra1nlYgDCS1FRnbzlwAAEABBBP4z9KsN6nGRTbVYI_c7VJSPQTBtkgcy27mlmlMoZIIgDll6e3vCYLocInmYWAmS6TlzAC8wEqKK6PBru3jl7A_yl95bQpu6cVPTpK4Mqgkf1CXztLVBSt2Ks3oZwbuwXPXLWyouBWLVWGNWQexSgSxsj_Qulcy4a-fN",
+    );
   });
 });
