@@ -132,7 +132,9 @@ async function deliverOne(ctx: ServiceContext, vapid: VapidKeys, notificationId:
         where notification_id = ${notificationId} and subscription_id = ${subscriptionId}`),
       ctx.db.execute(sql`update push_subscriptions set last_success_at = now(), failure_count = 0 where id = ${subscriptionId}`),
     ]);
-    log.info("push delivered", { outcome: "push_delivered", status_code: status });
+    // The push-delivery objective (ops/alerts.yml push_delivery_delay_seconds): notification created → accepted.
+    const delaySeconds = (ctx.clock.now().getTime() - Date.parse(notification.created_at)) / 1000;
+    log.info("push delivered", { outcome: "push_delivered", status_code: status, delay_seconds: delaySeconds });
     return;
   }
   if (status === 404 || status === 410) {
