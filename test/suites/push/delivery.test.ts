@@ -1,5 +1,8 @@
 import { describe, expect, inject, it } from "vitest";
 import { dbRows, expectData, newClient, sql } from "../../support/factories";
+import { userServiceContext } from "../../support/service-context";
+import { enqueuePush } from "../../../src/services/push/deliver";
+import { runWrite } from "../../../src/services/unit-of-work";
 import { deliveries, endpointLog, eventually, programEndpoint, seedNotification, sendPush, subscribe, type PushSubscriptionJson } from "./support";
 
 /**
@@ -127,5 +130,25 @@ describe("Web Push delivery", () => {
     await eventually("the push to the first account's remaining browser", async () => ((await endpointLog(kept.minted.endpoint)).received.length > 0 ? true : undefined));
     expect(await deliveries(id)).toEqual([{ subscription_id: kept.subscription.id, status: "delivered", attempts: 1, last_status_code: 201 }]);
     expect((await endpointLog(minted.endpoint)).answered).toEqual([]);
+  });
+
+  it("a producer only enqueues: the notification and enqueuePush in one write reach the browser through the outbox", async () => {
+    const client = await newClient();
+    const { minted } = await subscribe(client);
+    const { ctx, settled } = userServiceContext(client.userId);
+    const id = crypto.randomUUID();
+    await runWrite(ctx, { operation: "test.reminder_fired", status: 201 }, async (unit) => {
+      unit.write(ctx.db.execute(sql`insert into notifications (id, user_id, type, title, body) values (${id}, ${client.userId}, 'reminder', 'Stand-up', 'In 5 minutes')`));
+      enqueuePush(unit, id);
+      return { id };
+    });
+    await settled();
+    const log = await eventually("the push", async () => {
+      const current = await endpointLog(minted.endpoint);
+      return current.received.length > 0 ? current : undefined;
+    });
+    expect(JSON.parse(log.received[0]?.payload ?? "null")).toMatchObject({ id, kind: "reminder", title: "Stand-up", body: "In 5 minutes", read: false });
+    const [outbox] = await dbRows<{ sent: boolean }>(sql`select sent_at is not null as sent from outbox where message->>'notification_id' = ${id} and message->>'subscription_id' is null`);
+    expect(outbox).toEqual({ sent: true });
   });
 });
