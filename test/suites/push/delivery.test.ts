@@ -151,4 +151,21 @@ describe("Web Push delivery", () => {
     const [outbox] = await dbRows<{ sent: boolean }>(sql`select sent_at is not null as sent from outbox where message->>'notification_id' = ${id} and message->>'subscription_id' is null`);
     expect(outbox).toEqual({ sent: true });
   });
+
+  it("a delivery whose consumer died mid-send (its lease ran out) is taken over by the redelivered message", async () => {
+    const client = await newClient();
+    const { minted, subscription } = await subscribe(client);
+    const id = await seedNotification(client.userId, { title: "Taken over" });
+    await dbRows(sql`insert into push_deliveries (notification_id, subscription_id, status, attempts, claimed_until)
+      values (${id}, ${subscription.id}, 'sending', 1, now() - interval '1 second') returning 1`);
+
+    await sendPush({ type: "push_deliver", notification_id: id, subscription_id: subscription.id });
+    const rows = await eventually("the take-over", async () => {
+      const current = await deliveries(id);
+      return current[0]?.status === "delivered" ? current : undefined;
+    });
+    expect(rows).toEqual([{ subscription_id: subscription.id, status: "delivered", attempts: 2, last_status_code: 201 }]);
+    expect((await endpointLog(minted.endpoint)).received).toHaveLength(1);
+  });
 });
+
