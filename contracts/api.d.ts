@@ -7820,6 +7820,736 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/push/vapid-public-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The VAPID public key for PushManager.subscribe
+         * @description docs/reminders-notifications-realtime.md#web-push: the server's VAPID public key (`applicationServerKey`). When the server has no VAPID keys configured, push is off: `503 SERVICE_UNAVAILABLE` (hide the push option). No database access.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The key. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["VapidPublicKey"];
+                        };
+                    };
+                };
+                /** @description UNAUTHORIZED: Authentication is required. TOKEN_EXPIRED: The access token has expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description RATE_LIMITED: Too many requests. */
+                429: {
+                    headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "RATE_LIMITED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description INTERNAL_ERROR: Something went wrong on our side. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "INTERNAL_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description SERVICE_UNAVAILABLE: The service is temporarily unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "SERVICE_UNAVAILABLE";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/push/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your push subscriptions
+         * @description Every browser registered for your pushes, newest first (at most 20, no pagination). One database round trip.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The subscriptions. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["PushSubscription"][];
+                        };
+                    };
+                };
+                /** @description UNAUTHORIZED: Authentication is required. TOKEN_EXPIRED: The access token has expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description RATE_LIMITED: Too many requests. */
+                429: {
+                    headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "RATE_LIMITED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description INTERNAL_ERROR: Something went wrong on our side. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "INTERNAL_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description SERVICE_UNAVAILABLE: The service is temporarily unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "SERVICE_UNAVAILABLE";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Register this browser for Web Push
+         * @description docs/reminders-notifications-realtime.md#web-push: send `PushSubscription.toJSON()`'s `endpoint` and `keys`. An upsert by endpoint: the same endpoint again keeps its id (keys updated); an endpoint another account registered moves to you (theirs is deleted). Always `201` with the subscription. At most 20 per user: the least recently used one is replaced. `400 VALIDATION_ERROR` for a non-https or non-public endpoint, or keys that are not a P-256 point / a 16-byte secret. Requires `Idempotency-Key`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Required (docs/conventions.md#idempotency): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    "idempotency-key": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PushSubscribe"];
+                };
+            };
+            responses: {
+                /** @description The subscription. */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["PushSubscription"];
+                        };
+                    };
+                };
+                /** @description IDEMPOTENCY_KEY_REQUIRED: This request needs an Idempotency-Key header. VALIDATION_ERROR: The request is invalid. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "IDEMPOTENCY_KEY_REQUIRED" | "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description UNAUTHORIZED: Authentication is required. TOKEN_EXPIRED: The access token has expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description IDEMPOTENCY_IN_PROGRESS: A request with this Idempotency-Key is still being processed. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "IDEMPOTENCY_IN_PROGRESS";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR: the body is larger than 1 MB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR: the body is not `application/json` (wrong or missing Content-Type). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description IDEMPOTENCY_KEY_REUSED: This Idempotency-Key was already used for a different request. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "IDEMPOTENCY_KEY_REUSED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description RATE_LIMITED: Too many requests. */
+                429: {
+                    headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "RATE_LIMITED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description INTERNAL_ERROR: Something went wrong on our side. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "INTERNAL_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description SERVICE_UNAVAILABLE: The service is temporarily unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "SERVICE_UNAVAILABLE";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/push/subscriptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Unregister a browser
+         * @description Deletes one of your subscriptions; pushes not yet sent to it are dropped. Unknown or someone else's → 404.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The subscription id. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description VALIDATION_ERROR: The request is invalid. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description UNAUTHORIZED: Authentication is required. TOKEN_EXPIRED: The access token has expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description NOT_FOUND: The resource was not found. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "NOT_FOUND";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR: the body is larger than 1 MB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description RATE_LIMITED: Too many requests. */
+                429: {
+                    headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "RATE_LIMITED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description INTERNAL_ERROR: Something went wrong on our side. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "INTERNAL_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description SERVICE_UNAVAILABLE: The service is temporarily unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "SERVICE_UNAVAILABLE";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/credits": {
         parameters: {
             query?: never;
@@ -12243,6 +12973,51 @@ export interface components {
              * @description 60 s after issue.
              */
             expires_at: string;
+        };
+        VapidPublicKey: {
+            /**
+             * @description The VAPID public key, base64url of the uncompressed P-256 point: pass it as `applicationServerKey` to `PushManager.subscribe`.
+             * @example BEl62iUYgUivxIkv69yViEuiBIa-Ib9-SkvMeAtA3LFgDzkrxZJjSgSnfckjBJuBkr3qBUYIHBQFLXYp5Nksh8U
+             */
+            public_key: string;
+        };
+        /**
+         * @example {
+         *       "id": "6c2b4a8e-1f3d-4c5b-9a7e-0d1f2e3a4b5c",
+         *       "endpoint": "https://fcm.googleapis.com/fcm/send/dQw4…",
+         *       "created_at": "2026-03-01T09:00:00.000Z"
+         *     }
+         */
+        PushSubscription: {
+            /** Format: uuid */
+            id: string;
+            /** @description The push service URL the subscription names. */
+            endpoint: string;
+            /**
+             * Format: date-time
+             * @description When this user first subscribed this endpoint.
+             */
+            created_at: string;
+        };
+        PushSubscribe: {
+            /**
+             * @description `PushSubscription.endpoint`: an https URL (≤ 2048 characters) on a public host. Loopback `http:` endpoints (127.0.0.1, [::1], localhost) are accepted only when the server runs in development or test.
+             * @example https://fcm.googleapis.com/fcm/send/dQw4w9WgXcQ:APA91b…
+             */
+            endpoint: string;
+            /** @description `PushSubscription.toJSON().keys`. */
+            keys: {
+                /**
+                 * @description `getKey('p256dh')`: the 65-byte uncompressed P-256 public key, base64url.
+                 * @example BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM
+                 */
+                p256dh: string;
+                /**
+                 * @description `getKey('auth')`: the 16-byte authentication secret, base64url.
+                 * @example tBHItJI5svbpez7KI4CCXg
+                 */
+                auth: string;
+            };
         };
         /**
          * @example {

@@ -2,9 +2,11 @@ import type { Bindings } from "../src/env";
 import { createLogger, type Logger } from "../src/lib/logger";
 import { systemContext } from "../src/services/system-context";
 import { messageHandlers } from "./consumers";
-import { DoNotRetry, queueMessageSchema, type MessageHandler, type QueueMessageType } from "./messages";
+import { DoNotRetry, queueMessageSchema, RetryLater, type MessageHandler, type QueueMessageType } from "./messages";
 
 const MAX_DELAY_SECONDS = 15 * 60;
+/** The longest retry delay a consumer may ask for (`RetryLater`): Cloudflare Queues' maximum, 12 h. */
+const MAX_ASKED_DELAY_SECONDS = 12 * 60 * 60;
 
 /** Exponential backoff for a retried message: 10 s, 20 s, 40 s … capped at 15 min. */
 export function retryDelaySeconds(attempts: number): number {
@@ -15,7 +17,7 @@ export function retryDelaySeconds(attempts: number): number {
  * The queue entry point (STYLE §7): every message is parsed and handled on its own, with the same context and
  * logger as a request, and acked only after its handler committed; a failure retries that message alone
  * with exponential delay, and after the consumer's max_retries (wrangler.toml) the platform moves it to the
- * dead-letter queue. What can never succeed is acked with a log line instead of burning retries: a body
+ * dead-letter queue; a consumer's `RetryLater` with a delay sets that retry's delay itself. What can never succeed is acked with a log line instead of burning retries: a body
  * that does not parse, and a consumer's `DoNotRetry` (e.g. the message is about a row that was deleted).
  * Messages on a dead-letter queue are logged for an operator and acked.
  */
@@ -44,6 +46,13 @@ export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Bindin
       if (error instanceof DoNotRetry) {
         log.warn("message cannot succeed; acked", { outcome: "dropped", error });
         message.ack();
+        continue;
+      }
+      if (error instanceof RetryLater && error.delaySeconds !== undefined) {
+        // The consumer knows when to come back (e.g. the push service's Retry-After).
+        const delaySeconds = Math.min(MAX_ASKED_DELAY_SECONDS, Math.max(0, Math.ceil(error.delaySeconds)));
+        log.warn("message failed for now; retrying when asked", { outcome: "retry", error, delay_seconds: delaySeconds });
+        message.retry({ delaySeconds });
         continue;
       }
       log.error("message failed; retrying", { outcome: "retry", error });

@@ -1,3 +1,3 @@
 // The message contract lives with the services that enqueue it (src/services/outbox/messages.ts).
-export { DoNotRetry, queueForMessage, queueMessageSchema } from "../src/services/outbox/messages";
+export { DoNotRetry, RetryLater, queueForMessage, queueMessageSchema } from "../src/services/outbox/messages";
 export type { MessageHandler, QueueMessage, QueueMessageType } from "../src/services/outbox/messages";

@@ -5,7 +5,7 @@
  *
  * Configuration: local defaults < `.dev.vars` < process environment (docs/configuration.md). Then: the database (the
  * Postgres named by DATABASE_URL, else embedded PGlite under .data/pglite), migrations, the local Neon
- * HTTP endpoint, the dev signing key (.data/jwt-key.json), and `wrangler dev` on 127.0.0.1:PORT with the
+ * HTTP endpoint, the dev signing key (.data/jwt-key.json), the Web Push VAPID key pair (.data/vapid.json), and `wrangler dev` on 127.0.0.1:PORT with the
  * merged variables. Ctrl-C stops it all, Worker first, database last.
  */
 import { existsSync } from "node:fs";
@@ -17,6 +17,7 @@ import { configured, loadConfigSchema, resolveConfig, resolvePort, validateConfi
 import { startEmbeddedPostgres } from "./dev/database.ts";
 import { announceRunningDatabase } from "./dev/running-database.ts";
 import { loadOrCreateDevSigningKey } from "./dev/jwt-key.ts";
+import { loadOrCreateDevVapidKeys } from "./dev/vapid-key.ts";
 import { installShutdown } from "./dev/shutdown.ts";
 import { readDevVars } from "./lib/dev-vars.ts";
 import { migrate } from "./lib/migrate.ts";
@@ -74,6 +75,17 @@ async function main(): Promise<void> {
     step("jwt key", `${created ? "generated" : "reused"} .data/jwt-key.json (kid ${key.kid})`);
   } else {
     step("jwt key", `JWT_PRIVATE_KEY from ${sources.JWT_PRIVATE_KEY ?? "config"}`);
+  }
+
+  // Web Push: all three VAPID variables or none (src/env.ts); none configured → the dev key pair.
+  if (!configured(vars, "VAPID_PUBLIC_KEY") && !configured(vars, "VAPID_PRIVATE_KEY")) {
+    const { keys, created } = loadOrCreateDevVapidKeys(join(root, ".data", "vapid.json"));
+    vars.VAPID_PUBLIC_KEY = keys.publicKey;
+    vars.VAPID_PRIVATE_KEY = keys.privateKey;
+    vars.VAPID_SUBJECT = configured(vars, "VAPID_SUBJECT") ?? keys.subject;
+    step("vapid key", `${created ? "generated" : "reused"} .data/vapid.json`);
+  } else {
+    step("vapid key", `VAPID_PUBLIC_KEY from ${sources.VAPID_PUBLIC_KEY ?? "config"}`);
   }
 
   const problems = validateConfig(schema, vars);

@@ -87,9 +87,12 @@ export const configSchema = z.object({
   CHECKOUT_BASE_URL: z.url().default("https://api.checkout.com"),
   CHECKOUT_PRO_PRICE: int(999, 1),
 
-  VAPID_PUBLIC_KEY: optionalString,
-  VAPID_PRIVATE_KEY: optionalString,
-  VAPID_SUBJECT: optionalString,
+  // Web Push (docs/configuration.md): all three or none (none: push delivery is off).
+  VAPID_PUBLIC_KEY: optionalString.pipe(
+    z.string().regex(/^B[A-P][A-Za-z0-9_-]{85}$/, "must be base64url of a 65-byte uncompressed P-256 point (87 characters, starting B)").optional(),
+  ),
+  VAPID_PRIVATE_KEY: optionalString.pipe(z.string().regex(/^[A-Za-z0-9_-]{43}$/, "must be base64url of the 32-byte private scalar d (43 characters)").optional()),
+  VAPID_SUBJECT: optionalString.pipe(z.string().regex(/^(mailto:\S+@\S+|https:\/\/\S+)$/, "must be a mailto: or https: contact URL").optional()),
 
   SENTRY_DSN: optionalUrl,
   METRICS_TOKEN: optionalString,
@@ -115,6 +118,13 @@ export const configSchema = z.object({
 // A deployed Worker must sign its own tokens: without a key every sign-in and authenticated call would be a
 // 500 later, so staging/production refuse to start without one (development and tests generate theirs).
 const deployedSchema = configSchema.superRefine((config, context) => {
+  // Half a VAPID configuration is a mistake, not "push off": name what is missing.
+  const vapid = ["VAPID_PUBLIC_KEY", "VAPID_PRIVATE_KEY", "VAPID_SUBJECT"] as const;
+  if (vapid.some((variable) => config[variable] !== undefined)) {
+    for (const variable of vapid) {
+      if (config[variable] === undefined) context.addIssue({ code: "custom", path: [variable], message: "required with the other VAPID_* variables" });
+    }
+  }
   if (config.ENVIRONMENT !== "staging" && config.ENVIRONMENT !== "production") return;
   for (const variable of ["JWT_PRIVATE_KEY", "JWT_KEY_ID"] as const) {
     if (config[variable] === undefined) {

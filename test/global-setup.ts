@@ -5,6 +5,8 @@ import { startTempPostgres } from "../scripts/lib/postgres.ts";
 import { startSentrySink } from "./fakes/node/sentry-sink.ts";
 import { startGoogleIssuer } from "./fakes/node/google-issuer.ts";
 import { createTestSigningKeys } from "./fakes/node/signing-keys.ts";
+import { startPushService } from "./fakes/node/push-service.ts";
+import { createVapidKeyPair } from "../scripts/dev/vapid-key.ts";
 import { conformanceReport, startConformanceCollector } from "./conformance/collector.ts";
 
 /**
@@ -20,6 +22,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const sentry = await startSentrySink();
   const google = await startGoogleIssuer();
   const jwt = await createTestSigningKeys();
+  const push = await startPushService();
+  const vapid = createVapidKeyPair("mailto:push-tests@perpetua.test");
   const conformance = await startConformanceCollector(new URL("../contracts/openapi.json", import.meta.url));
 
   project.provide("databaseUrl", postgres.url);
@@ -35,6 +39,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("jwtPreviousKeyId", jwt.previous.kid);
   project.provide("jwtPreviousPublicKeys", jwt.previousJwks);
   project.provide("conformanceCollector", conformance.origin);
+  project.provide("pushService", push.origin);
+  project.provide("vapidPublicKey", vapid.publicKey);
+  project.provide("vapidPrivateKey", vapid.privateKey);
+  project.provide("vapidSubject", vapid.subject);
 
   return async () => {
     await conformance.close();
@@ -42,6 +50,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     console.log(`\n${report.lines.join("\n")}\n`);
     await sentry.close();
     await google.close();
+    await push.close();
     await neon.close();
     await postgres.stop();
     if (!report.ok) {

@@ -19,5 +19,11 @@ declare module "vitest" {
     jwtPreviousPublicKeys: string;
     /** Origin of the OpenAPI conformance collector (test/conformance/collector.ts); test/support/requests.ts reports to it. */
     conformanceCollector: string;
+    /** Origin of the Web Push service fake (test/fakes/node/push-service.ts): mints subscriptions, decrypts pushes. */
+    pushService: string;
+    /** The Worker's VAPID key pair (base64url point and raw d) and subject for this run. */
+    vapidPublicKey: string;
+    vapidPrivateKey: string;
+    vapidSubject: string;
   }
 }

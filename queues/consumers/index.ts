@@ -1,3 +1,4 @@
+import { deliverPush } from "../../src/services/push/deliver";
 import { generateRecurringTask } from "../../src/services/recurring/generate";
 import { fireReminder } from "../../src/services/reminders/fire";
 import type { MessageHandler, QueueMessageType } from "../messages";
@@ -10,4 +11,5 @@ import type { MessageHandler, QueueMessageType } from "../messages";
 export const messageHandlers: { [T in QueueMessageType]?: MessageHandler<T> } = {
   recurring_task_generate: generateRecurringTask,
   reminder_fire: fireReminder,
+  push_deliver: deliverPush,
 };

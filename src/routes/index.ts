@@ -11,6 +11,7 @@ import { mountAchievements } from "./achievements";
 import { mountFocus } from "./focus";
 import { mountNotifications } from "./notifications";
 import { mountEvents } from "./events";
+import { mountPush } from "./push";
 import { mountCredits } from "./credits";
 import { mountTemplates } from "./templates";
 import { mountReminders } from "./reminders";
@@ -29,6 +30,7 @@ export function mountRoutes(api: AppRouter): void {
   mountFocus(api);
   mountNotifications(api);
   mountEvents(api);
+  mountPush(api);
   mountCredits(api);
   mountTemplates(api);
   mountReminders(api);

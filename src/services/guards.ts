@@ -92,6 +92,7 @@ const GUARDS = {
   REMINDER_NOT_FOUND: entry({ details: none, error: () => new NotFound("Reminder") }),
   TASK_NOT_FOUND: entry({ details: none, error: () => new NotFound("Task") }),
   TAG_NOT_FOUND: entry({ details: none, error: () => new NotFound("Tag") }),
+  PUSH_SUBSCRIPTION_NOT_FOUND: entry({ details: none, error: () => new NotFound("Push subscription") }),
   TOMBSTONE_NOT_FOUND: entry({ details: none, error: () => new NotFound("Tombstone") }),
   TASK_ARCHIVED: entry({ details: none, error: () => new ApiError("TASK_ARCHIVED") }),
   /** A start lost to a session already running (the unique partial index): 409 with that session. */

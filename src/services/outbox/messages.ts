@@ -47,6 +47,21 @@ export class DoNotRetry extends Error {
   }
 }
 
+/**
+ * A consumer's answer that the message failed for now and should be retried after `delaySeconds` (e.g. a
+ * push service's `Retry-After`) instead of the queue's own exponential backoff; it still counts as one of
+ * the consumer's max_retries, after which the platform dead-letters it.
+ */
+export class RetryLater extends Error {
+  readonly delaySeconds: number | undefined;
+
+  constructor(reason: string, delaySeconds?: number) {
+    super(reason);
+    this.name = "RetryLater";
+    this.delaySeconds = delaySeconds;
+  }
+}
+
 export type MessageHandler<T extends QueueMessageType> = (input: {
   ctx: ServiceContext;
   message: Extract<QueueMessage, { type: T }>;

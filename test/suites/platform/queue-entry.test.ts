@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../../src/index";
 import { messageHandlers } from "../../../queues/consumers";
 import { retryDelaySeconds } from "../../../queues";
-import { DoNotRetry } from "../../../queues/messages";
+import { DoNotRetry, RetryLater } from "../../../queues/messages";
 import { captureLogs } from "../../support/logs";
 import type { Bindings } from "../../../src/env";
 
@@ -105,6 +105,31 @@ describe("queue entry point", () => {
     expect(log.lines()).toContainEqual(
       expect.objectContaining({ level: "warn", queue: "reminders", message_id: "deleted-row", outcome: "dropped", error: "the reminder was deleted" }),
     );
+  });
+
+  it("retries after the delay a consumer asks for (RetryLater, e.g. a Retry-After), else with the backoff", async () => {
+    const asks = new Map<string, RetryLater>();
+    messageHandlers.reminder_fire = async ({ message }) => {
+      const retry = asks.get(message.reminder_id);
+      if (retry) throw retry;
+    };
+    const soon = crypto.randomUUID();
+    const tooLate = crypto.randomUUID();
+    const unsaid = crypto.randomUUID();
+    asks.set(soon, new RetryLater("push service answered 503", 1));
+    asks.set(tooLate, new RetryLater("push service answered 429", 10 ** 9));
+    asks.set(unsaid, new RetryLater("push service unreachable"));
+    const result = await deliver("reminders", [
+      { id: "soon", attempts: 1, body: { type: "reminder_fire", reminder_id: soon } },
+      { id: "too-late", attempts: 1, body: { type: "reminder_fire", reminder_id: tooLate } },
+      { id: "unsaid", attempts: 2, body: { type: "reminder_fire", reminder_id: unsaid } },
+    ]);
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.delays).toEqual([
+      { msgId: "soon", delaySeconds: 1 },
+      { msgId: "too-late", delaySeconds: 43_200 },
+      { msgId: "unsaid", delaySeconds: 20 },
+    ]);
   });
 
   it("acks and logs every message on a dead-letter queue, valid or not", async () => {
