@@ -13018,6 +13018,8 @@ export interface components {
                  */
                 auth: string;
             };
+            /** @description `PushSubscription.toJSON().expirationTime`: accepted so the browser's object can be posted whole, and ignored (a push service's 404/410 ends a subscription). */
+            expirationTime?: number | null;
         };
         /**
          * @example {

@@ -36,6 +36,11 @@ export const subscribeBody = z
         auth: base64url(AUTH_MAX, "`getKey('auth')`: the 16-byte authentication secret, base64url.", "tBHItJI5svbpez7KI4CCXg"),
       })
       .openapi({ description: "`PushSubscription.toJSON().keys`." }),
+    expirationTime: z
+      .number()
+      .nullable()
+      .optional()
+      .openapi({ description: "`PushSubscription.toJSON().expirationTime`: accepted so the browser's object can be posted whole, and ignored (a push service's 404/410 ends a subscription)." }),
   })
   .openapi("PushSubscribe");
 

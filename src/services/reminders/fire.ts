@@ -3,6 +3,7 @@ import type { ReminderStatus } from "../../db/schema/reminders";
 import { guard } from "../guards";
 import { presentNotification, type Notification } from "../notifications/present";
 import type { MessageHandler, QueueMessage } from "../outbox/messages";
+import { enqueuePush } from "../push/deliver";
 import { taskJsonSql, type TaskRecord } from "../tasks/present";
 import { runWrite, type WriteUnit } from "../unit-of-work";
 import { ReminderMoved } from "./errors";
@@ -100,7 +101,7 @@ async function fire(unit: WriteUnit, message: FireMessage): Promise<FireOutcome>
       select ${guard("REMINDER_MOVED", sql`exists (select 1 from notified)`)}`),
   );
   unit.emit({ type: "notification.created", notification });
-  if (push) unit.enqueue({ type: "push_deliver", notification_id: notification.id });
+  if (push) enqueuePush(unit, notification.id);
   return { outcome: status, push };
 }
 

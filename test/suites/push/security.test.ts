@@ -60,7 +60,8 @@ describe("Web Push security", () => {
       { body: { keys }, field: "endpoint" },
       { body: { endpoint: "https://push.example.com/1" }, field: "keys" },
       { body: { endpoint: "https://push.example.com/1", keys: { p256dh: keys.p256dh } }, field: "keys.auth" },
-      { body: { endpoint: "https://push.example.com/1", keys, expirationTime: null }, field: "expirationTime" },
+      { body: { endpoint: "https://push.example.com/1", keys, topic: "news" }, field: "topic" },
+      { body: { endpoint: "https://push.example.com/1", keys, expirationTime: "soon" }, field: "expirationTime" },
     ];
     for (const { body, field } of cases) {
       const error = await errorOf(await client.request("POST", "/push/subscriptions", { body, invalid: true }));

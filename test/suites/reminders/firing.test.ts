@@ -7,7 +7,8 @@ import type { QueueMessage } from "../../../queues/messages";
 import { EVERY_MINUTE } from "../../../cron";
 import { roundTrips } from "../../support/neon-control";
 import { runOnly, worker as scheduledWorker } from "../../support/scheduled";
-import { createTask, dbRows, expectData, inDays, newClient, sql } from "../../support/factories";
+import { createTask, dbRows, expectData, inDays, newClient, sql, type TestClient } from "../../support/factories";
+import { endpointLog, subscribe } from "../push/support";
 import { addReminder, pushMessagesFor, reminderNotifications, reminderRow, remindersOf, secondsAhead, sleep, waitForNotifications } from "./support";
 
 /**
@@ -28,15 +29,15 @@ async function deliver(messages: { id: string; body: QueueMessage }[]) {
   return getQueueResult(batch, ctx);
 }
 
-async function subscribeDevice(userId: string): Promise<void> {
-  await dbRows(sql`insert into push_subscriptions (user_id, endpoint, p256dh, auth)
-    values (${userId}, ${`https://push.example.test/${crypto.randomUUID()}`}, 'BPk', 'auth')`);
+/** A browser subscribed through the API, with a subscription minted by the push service fake. */
+async function subscribeDevice(client: TestClient): Promise<void> {
+  await subscribe(client);
 }
 
 describe("reminder firing", () => {
   it("a reminder 5 s ahead fires through the queue: its notification (and its push message) within 60 s, status sent", async () => {
     const client = await newClient();
-    await subscribeDevice(client.userId);
+    await subscribeDevice(client);
     const task = await createTask(client, { title: "Call the bank", due_date: inDays(1) });
     const reminder = await addReminder(client, task.id, { remind_at: secondsAhead(5) });
     const [notification] = await waitForNotifications([reminder.id]);
@@ -51,6 +52,25 @@ describe("reminder firing", () => {
     expect(listed?.sent_at).toBe(new Date(notification.created_at).toISOString());
     const page = await expectData<{ id: string; kind: string }[]>(await client.request("GET", "/notifications"));
     expect(page[0]).toMatchObject({ id: notification.id, kind: "reminder" });
+  });
+
+  it("with a real browser subscription: the push service decrypts the reminder's notification (VAPID checked by the fake)", async () => {
+    const client = await newClient();
+    const { minted } = await subscribe(client);
+    const task = await createTask(client, { title: "Water the plants" });
+    const reminder = await addReminder(client, task.id, { remind_at: secondsAhead(3) });
+    const [notification] = await waitForNotifications([reminder.id]);
+    const deadline = Date.now() + 30_000;
+    let log = await endpointLog(minted.endpoint);
+    while (log.received.length === 0 && Date.now() < deadline) {
+      await sleep(200);
+      log = await endpointLog(minted.endpoint);
+    }
+    expect(log.rejected).toEqual([]);
+    expect(log.received).toHaveLength(1);
+    const payload = JSON.parse(log.received[0]?.payload ?? "{}") as Record<string, unknown>;
+    expect(payload).toMatchObject({ id: notification?.id, kind: "reminder", title: "Reminder: Water the plants", data: { reminder_id: reminder.id } });
+    expect(log.received[0]?.urgency).toBe("high");
   });
 
   it("completed, or deleted, before it is due: no notification; the completed task's reminder is cancelled, the deleted one comes back cancelled", async () => {
@@ -76,7 +96,7 @@ describe("reminder firing", () => {
 
   it("the fire message delivered 5 times (in parallel, and again later) → one notification, one push message; ≤ 2 round trips each", async () => {
     const client = await newClient();
-    await subscribeDevice(client.userId);
+    await subscribeDevice(client);
     const task = await createTask(client);
     const reminder = await addReminder(client, task.id, { remind_at: secondsAhead(2) });
     await sleep(2_100);
@@ -123,7 +143,7 @@ describe("reminder firing", () => {
 
   it("channels: in_app pushes nothing; push-only stores the notification read; push-only without a device falls back to an unread notification, status failed", async () => {
     const subscribed = await newClient();
-    await subscribeDevice(subscribed.userId);
+    await subscribeDevice(subscribed);
     const bare = await newClient();
     const a = await addReminder(subscribed, (await createTask(subscribed)).id, { remind_at: secondsAhead(2), channel: "in_app" });
     const b = await addReminder(subscribed, (await createTask(subscribed)).id, { remind_at: secondsAhead(2), channel: "push" });

@@ -59,10 +59,10 @@ export async function reminderRow(id: string): Promise<ReminderRow | undefined> 
   return row;
 }
 
-/** The push_deliver messages the outbox holds for a notification. */
+/** The push_deliver messages the outbox holds for a notification (the producer's, not the per-device fan-out). */
 export async function pushMessagesFor(notificationId: string): Promise<number> {
   const [row] = await dbRows<{ count: number }>(sql`
-    select count(*)::int as count from outbox where topic = 'push' and message->>'notification_id' = ${notificationId}`);
+    select count(*)::int as count from outbox where topic = 'push' and message->>'notification_id' = ${notificationId} and not message ? 'subscription_id'`);
   return row?.count ?? 0;
 }
 
