@@ -18,6 +18,8 @@ interface RouteExtras {
   idempotent?: boolean;
   /** Which rate-limit budget counts the operation (default: `general` for user operations, `none` otherwise). */
   rateLimit?: RouteFlags["rateLimit"];
+  /** A body limit other than the default 1 MB (middleware/body-limit.ts). */
+  maxBodyBytes?: number;
 }
 
 /**
@@ -31,9 +33,14 @@ interface RouteExtras {
  * declaration, so the OpenAPI document and the runtime cannot disagree.
  */
 export function defineRoute<const R extends RouteConfig>(input: R & RouteExtras) {
-  const { errors = [], database = true, access = "user", idempotent, rateLimit, ...rest } = input;
+  const { errors = [], database = true, access = "user", idempotent, rateLimit, maxBodyBytes, ...rest } = input;
   const defaults = defaultFlags(input.method, access);
-  const flags: RouteFlags = { access, idempotent: idempotent ?? defaults.idempotent, rateLimit: rateLimit ?? defaults.rateLimit };
+  const flags: RouteFlags = {
+    access,
+    idempotent: idempotent ?? defaults.idempotent,
+    rateLimit: rateLimit ?? defaults.rateLimit,
+    ...(maxBodyBytes !== undefined && { maxBodyBytes }),
+  };
   registerRouteFlags(input.method, input.path, flags);
   const auth = access === "user";
   const route = rest as unknown as R;
