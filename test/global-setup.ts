@@ -5,6 +5,7 @@ import { startTempPostgres } from "../scripts/lib/postgres.ts";
 import { startSentrySink } from "./fakes/node/sentry-sink.ts";
 import { startGoogleIssuer } from "./fakes/node/google-issuer.ts";
 import { createTestSigningKeys } from "./fakes/node/signing-keys.ts";
+import { DEEPGRAM_TEST_KEY, startDeepgramFake } from "./fakes/node/deepgram.ts";
 import { conformanceReport, startConformanceCollector } from "./conformance/collector.ts";
 
 /**
@@ -19,6 +20,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const neon = await startNeonEndpoint({ port: 0 });
   const sentry = await startSentrySink();
   const google = await startGoogleIssuer();
+  const deepgram = await startDeepgramFake();
   const jwt = await createTestSigningKeys();
   const conformance = await startConformanceCollector(new URL("../contracts/openapi.json", import.meta.url));
 
@@ -35,6 +37,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("jwtPreviousKeyId", jwt.previous.kid);
   project.provide("jwtPreviousPublicKeys", jwt.previousJwks);
   project.provide("conformanceCollector", conformance.origin);
+  project.provide("deepgramUrl", deepgram.origin);
+  project.provide("deepgramApiKey", DEEPGRAM_TEST_KEY);
 
   return async () => {
     await conformance.close();
@@ -42,6 +46,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     console.log(`\n${report.lines.join("\n")}\n`);
     await sentry.close();
     await google.close();
+    await deepgram.close();
     await neon.close();
     await postgres.stop();
     if (!report.ok) {

@@ -19,5 +19,8 @@ declare module "vitest" {
     jwtPreviousPublicKeys: string;
     /** Origin of the OpenAPI conformance collector (test/conformance/collector.ts); test/support/requests.ts reports to it. */
     conformanceCollector: string;
+    /** Fake Deepgram pre-recorded API (test/fakes/node/deepgram.ts): the Worker's DEEPGRAM_BASE_URL, and its key. */
+    deepgramUrl: string;
+    deepgramApiKey: string;
   }
 }

@@ -46,6 +46,8 @@ export default defineConfig({
                 JWT_PREVIOUS_PUBLIC_KEYS: inject("jwtPreviousPublicKeys"),
                 GOOGLE_JWKS_URL: inject("googleJwksUrl"),
                 GOOGLE_CLIENT_IDS: "perpetua-test.apps.googleusercontent.com,perpetua-ios.apps.googleusercontent.com",
+                DEEPGRAM_BASE_URL: inject("deepgramUrl"),
+                DEEPGRAM_API_KEY: inject("deepgramApiKey"),
               },
             },
           })),
