@@ -72,7 +72,8 @@ export async function startDeepgramFake(): Promise<RunningServer> {
     if (script?.fail !== undefined) return sendJson(response, script.fail, { err_code: "INTERNAL_SERVER_ERROR", err_msg: "Internal server error.", request_id: requestId });
     if (script?.malformed) {
       response.writeHead(200, { "content-type": "application/json" });
-      return response.end('{"metadata": {"request_id": ');
+      response.end('{"metadata": {"request_id": ');
+      return;
     }
     const duration = wavDuration(body) ?? script?.duration ?? 42.5;
     const transcript = script?.transcript ?? "";
