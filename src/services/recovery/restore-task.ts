@@ -16,18 +16,21 @@ export function restoredTask(snapshot: TaskSnapshot, stamp: string): TaskDetail 
     version: snapshot.task.version + 1,
     updated_at: stamp,
     subtasks: snapshot.subtasks,
-    reminders: snapshot.reminders.map((reminder) => restoredReminder(reminder, stamp)),
+    reminders: snapshot.reminders.map((reminder) => restoredReminder(reminder, stamp, snapshot.task.completed || snapshot.task.archived)),
   });
 }
 
 /**
- * Pending reminders still in the future stay pending (the reminders feature re-schedules them: its minute
- * sweep picks up pending reminders that are not enqueued, or it subscribes to `task.restored`); pending
- * ones whose time passed while the task was deleted are cancelled rather than fired late.
+ * Pending reminders still in the future stay pending (the reminders feature re-schedules them: its handler
+ * re-syncs them on `task.restored` in the same batch); pending ones whose time passed while the task was
+ * deleted are cancelled rather than fired late, and so are those of a completed or archived task – what the
+ * reminders handler's re-sync (services/reminders/handler.ts) writes in the same batch, so the answer and
+ * the row agree.
  */
-function restoredReminder(reminder: ReminderRecord, stamp: string): ReminderRecord {
-  const missed = reminder.status === "pending" && reminder.remind_at !== null && new Date(reminder.remind_at).getTime() <= new Date(stamp).getTime();
-  return missed ? { ...reminder, status: "cancelled" } : reminder;
+function restoredReminder(reminder: ReminderRecord, stamp: string, inactive: boolean): ReminderRecord {
+  if (reminder.status !== "pending") return reminder;
+  const missed = reminder.remind_at === null || new Date(reminder.remind_at).getTime() <= new Date(stamp).getTime();
+  return missed || inactive ? { ...reminder, status: "cancelled", updated_at: inactive && !missed ? stamp : reminder.updated_at } : reminder;
 }
 
 /**
