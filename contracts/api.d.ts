@@ -12657,7 +12657,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description VALIDATION_ERROR: the body is larger than 1 MB. */
+                /** @description VALIDATION_ERROR: the body is larger than 10 MB. */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -12680,7 +12680,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description VALIDATION_ERROR: the body is not `application/json` (wrong or missing Content-Type). */
+                /** @description VALIDATION_ERROR: the Content-Type is not one of the operation's media types. */
                 415: {
                     headers: {
                         [name: string]: unknown;

@@ -57,7 +57,13 @@ export function defineRoute<const R extends RouteConfig>(input: R & RouteExtras)
   if (flags.rateLimit !== "none") add("RATE_LIMITED");
   if (flags.idempotent) add("IDEMPOTENCY_KEY_REQUIRED", "IDEMPOTENCY_KEY_REUSED", "IDEMPOTENCY_IN_PROGRESS");
   // Error responses are only ever thrown (never returned by a handler), so the handler-facing type keeps R's.
-  const responses = { ...route.responses, ...errorResponses([...codes], { alternates }) } as R["responses"];
+  // An operation with its own body limit, or a body that is not JSON (raw audio), says so in its 413/415.
+  const jsonBody = request?.body?.content["application/json"] !== undefined;
+  const descriptions: Partial<Record<number, string>> = {
+    ...(maxBodyBytes !== undefined && { 413: `VALIDATION_ERROR: the body is larger than ${maxBodyBytes / (1024 * 1024)} MB.` }),
+    ...(hasBody && !jsonBody && { 415: "VALIDATION_ERROR: the Content-Type is not one of the operation's media types." }),
+  };
+  const responses = { ...route.responses, ...errorResponses([...codes], { alternates, descriptions }) } as R["responses"];
   return createRoute({ ...route, responses, ...(auth ? { security: [{ bearerAuth: [] }] } : {}) });
 }
 

@@ -94,8 +94,11 @@ describe("POST /notes/{id}/transcribe", () => {
     const id = crypto.randomUUID();
     const key = crypto.randomUUID();
     const before = await balance(client.userId);
-    const failed = await transcribe(client, note.id, wav(125, { script: { id, fail: 500 } }), { key });
+    const failId = newRequestId("transcribe-fail");
+    const failed = await transcribe(client, note.id, wav(125, { script: { id, fail: 500 } }), { key, requestId: failId });
     expect(failed.status).toBe(502);
+    // Read, charge, refund: the same 3 round trips as a success.
+    expect(await roundTrips(failId)).toBe(3);
     expect(failed.headers.get("Retry-After")).toBe("30");
     const error = await errorOf(failed);
     expect(error).toMatchObject({ code: "TRANSCRIPTION_FAILED", details: { retry_after_seconds: 30, credits_refunded: 15 } });
@@ -131,6 +134,15 @@ describe("POST /notes/{id}/transcribe", () => {
     expect(response.status).toBe(403);
     expect(await ledger(client.userId)).toEqual([]);
     expect((await deepgramCalls(id)).count).toBe(0);
+  });
+
+  it("a note of an archived task → 409 TASK_ARCHIVED before any charge", async () => {
+    const client = await proWithCredits(10);
+    const task = await expectData<{ id: string }>(await client.request("POST", "/tasks", { body: { title: "t" } }), 201);
+    const note = await createNote(client, { task_id: task.id });
+    await expectData(await client.request("PATCH", `/tasks/${task.id}`, { body: { version: 1, archived: true } }));
+    expect(await errorOf(await transcribe(client, note.id, wav(5)))).toMatchObject({ status: 409, code: "TASK_ARCHIVED" });
+    expect(await ledger(client.userId)).toEqual([]);
   });
 
   it("too little credit → 402 with what is needed, nothing charged, note unchanged", async () => {
