@@ -10,6 +10,7 @@ export interface FakeScript {
   hang?: boolean;
   malformed?: boolean;
   duration?: number;
+  delay_ms?: number;
 }
 
 export function wav(seconds: number, options: { script?: FakeScript; sampleRate?: number; bytesPerSample?: 1 | 2; dataSize?: number } = {}): Uint8Array {

@@ -14,7 +14,7 @@ import { listen, readBody, sendJson, type RunningServer } from "./http";
  *
  * Tests script each request through the audio itself, so parallel test files never share state: a WAV may
  * carry a `pfsc` RIFF chunk (decoders skip unknown chunks) holding JSON
- * `{id, transcript?, fail?: <status>, hang?: true, malformed?: true, duration?}`. The fake counts calls per
+ * `{id, transcript?, fail?: <status>, hang?: true, malformed?: true, duration?, delay_ms?}`. The fake counts calls per
  * script id: `GET /_control/calls?id=<id>` → `{count, queries: [...]}` (what the Worker sent: query, content
  * type). The script chunk is read from the first 1 KB only.
  */
@@ -27,6 +27,8 @@ export interface DeepgramScript {
   hang?: boolean;
   malformed?: boolean;
   duration?: number;
+  /** Answer only after this long (a transcription the test acts during). */
+  delay_ms?: number;
 }
 
 interface Call {
@@ -69,6 +71,7 @@ export async function startDeepgramFake(): Promise<RunningServer> {
       });
       return;
     }
+    if (script?.delay_ms !== undefined) await new Promise((resolve) => setTimeout(resolve, script.delay_ms));
     if (script?.fail !== undefined) return sendJson(response, script.fail, { err_code: "INTERNAL_SERVER_ERROR", err_msg: "Internal server error.", request_id: requestId });
     if (script?.malformed) {
       response.writeHead(200, { "content-type": "application/json" });

@@ -60,3 +60,40 @@ describe("transcription – a crash between the steps never double-charges", () 
     expect((await deepgramCalls(id)).count).toBe(1);
   });
 });
+
+describe("transcription – concurrent requests", () => {
+  it("parallel duplicates under one key: one Deepgram call, one charge, the others 409 or the replay", async () => {
+    const client = await newClient({ tier: "pro" });
+    await grantLot(client.userId, { kind: "purchased", amount: 20 });
+    const note = await createNote(client, { content: "" });
+    const id = crypto.randomUUID();
+    const audio = wav(30, { script: { id, transcript: "Only once.", delay_ms: 300 } });
+    const key = crypto.randomUUID();
+    const responses = await Promise.all(Array.from({ length: 4 }, () => transcribe(client, note.id, audio, { key })));
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.every((s) => s === 200 || s === 409), statuses.join(",")).toBe(true);
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(1);
+    expect((await deepgramCalls(id)).count).toBe(1);
+    expect(await spent(client.userId)).toBe(-5);
+    const note2 = await expectData<NoteJson>(await client.request("GET", `/notes/${note.id}`));
+    expect(note2.content).toBe("Only once.");
+  });
+
+  it("a PATCH while Deepgram works: the transcript is appended to the edited content", async () => {
+    const client = await newClient({ tier: "pro" });
+    await grantLot(client.userId, { kind: "purchased", amount: 20 });
+    const note = await createNote(client, { content: "Draft" });
+    const id = crypto.randomUUID();
+    const running = transcribe(client, note.id, wav(30, { script: { id, transcript: "Spoken words.", delay_ms: 3000 } }));
+    let pending: NoteJson | undefined;
+    for (let attempt = 0; attempt < 100 && pending === undefined; attempt += 1) {
+      const current = await expectData<NoteJson>(await client.request("GET", `/notes/${note.id}`));
+      if (current.transcript_status === "pending") pending = current;
+    }
+    if (pending === undefined) throw new Error("the transcription never became pending");
+    await expectData(await client.request("PATCH", `/notes/${note.id}`, { body: { version: pending.version, content: "Edited draft" } }));
+    const result = await expectData<{ note: NoteJson }>(await running);
+    expect(result.note).toMatchObject({ content: "Edited draft\n\nSpoken words.", transcript_status: "done", version: pending.version + 2 });
+    expect(await spent(client.userId)).toBe(-5);
+  });
+});
