@@ -5214,8 +5214,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Restore a deleted task
-         * @description docs/recovery-and-activity.md: restores the task with its subtasks, notes, reminders and tags, all with their original ids, in one atomic step, and logs `restored` in the task's history. Pending reminders still in the future stay pending; those whose time passed meanwhile are cancelled. Past 7 days or no longer among your 3 most recent deletions → `410 TOMBSTONE_EXPIRED`; an open task while the active-task limit is reached → `409 LIMIT_EXCEEDED`; unknown or already restored → 404. No request body. Requires `Idempotency-Key`.
+         * Restore a deleted task or note
+         * @description docs/recovery-and-activity.md: restores the task with its subtasks, notes, reminders and tags – or a note deleted on its own – all with their original ids, in one atomic step, and logs `restored` in its history. Pending reminders still in the future stay pending; those whose time passed meanwhile are cancelled. A note goes back onto its task if the task still exists, else it comes back standalone. Past 7 days or no longer among your 3 most recent deletions → `410 TOMBSTONE_EXPIRED`; an open task while the active-task limit is reached, or a note whose destination is at its note limit → `409 LIMIT_EXCEEDED`; unknown or already restored → 404. Answers `{tombstone_id, entity_type, entity_id}` with `task` or `note`. No request body. Requires `Idempotency-Key`.
          */
         post: {
             parameters: {
@@ -5239,7 +5239,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            data: components["schemas"]["Restoration"];
+                            data: components["schemas"]["Restoration"] | components["schemas"]["NoteRestoration"];
                         };
                     };
                 };
@@ -12061,6 +12061,1886 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/v1/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List notes
+         * @description docs/notes-and-voice.md: newest first; filters `task_id`, `standalone`, `archived` (default false), `q` (full text); opaque cursor pagination. One database round trip. No match → `200` with `data: []`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only the notes of this task. */
+                    task_id?: string;
+                    /** @description true: only notes without a task; false: only notes on a task; both when omitted. */
+                    standalone?: boolean;
+                    /** @description Archived notes instead of active ones (default false). */
+                    archived?: boolean;
+                    /** @description Full-text search over the content (English stemming: `running` finds `runs`; websearch syntax: quotes, OR, -word). */
+                    q?: string;
+                    /** @description Page size, 1–100 (default 50). */
+                    limit?: number;
+                    /** @description Opaque cursor from the previous page's `next_cursor`. */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of notes. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Note"][];
+                            /** @description Opaque; pass as `cursor` for the next page, null on the last. */
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR: The request is invalid. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description UNAUTHORIZED: Authentication is required. TOKEN_EXPIRED: The access token has expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description RATE_LIMITED: Too many requests. */
+                429: {
+                    headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "RATE_LIMITED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description INTERNAL_ERROR: Something went wrong on our side. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "INTERNAL_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description SERVICE_UNAVAILABLE: The service is temporarily unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "SERVICE_UNAVAILABLE";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create a note
+         * @description docs/notes-and-voice.md. A note on a task, or standalone. Free plan: at most 10 notes per task and 50 standalone notes (configurable, plus `max_notes` perks; Pro has no count limit) → `409 LIMIT_EXCEEDED` with `details: {limit, current}`, exact under concurrent requests. Content longer than the plan allows → `400 VALIDATION_ERROR`. An unknown task → 404; an archived task → `409 TASK_ARCHIVED`. Requires `Idempotency-Key`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Required (docs/conventions.md#idempotency): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    "idempotency-key": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateNote"];
+                };
+            };
+            responses: {
+                /** @description The created note. */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Note"];
+                        };
+                    };
+                };
+                /** @description IDEMPOTENCY_KEY_REQUIRED: This request needs an Idempotency-Key header. VALIDATION_ERROR: The request is invalid. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "IDEMPOTENCY_KEY_REQUIRED" | "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description UNAUTHORIZED: Authentication is required. TOKEN_EXPIRED: The access token has expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description NOT_FOUND: The resource was not found. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "NOT_FOUND";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description IDEMPOTENCY_IN_PROGRESS: A request with this Idempotency-Key is still being processed. LIMIT_EXCEEDED: A limit of your plan has been reached. TASK_ARCHIVED: The task is archived and cannot be changed. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "IDEMPOTENCY_IN_PROGRESS" | "LIMIT_EXCEEDED" | "TASK_ARCHIVED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR: the body is larger than 1 MB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR: the body is not `application/json` (wrong or missing Content-Type). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description IDEMPOTENCY_KEY_REUSED: This Idempotency-Key was already used for a different request. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "IDEMPOTENCY_KEY_REUSED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description RATE_LIMITED: Too many requests. */
+                429: {
+                    headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "RATE_LIMITED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description INTERNAL_ERROR: Something went wrong on our side. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "INTERNAL_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description SERVICE_UNAVAILABLE: The service is temporarily unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "SERVICE_UNAVAILABLE";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a note
+         * @description docs/notes-and-voice.md. One database round trip. Another user's note answers 404 like a missing one.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The note id. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The note. */
+                200: {
+                    headers: {
+                        /** @description The note's version as an entity tag, e.g. `"3"`; send it back as `If-Match`. */
+                        ETag: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Note"];
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR: The request is invalid. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description UNAUTHORIZED: Authentication is required. TOKEN_EXPIRED: The access token has expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description NOT_FOUND: The resource was not found. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "NOT_FOUND";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description RATE_LIMITED: Too many requests. */
+                429: {
+                    headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "RATE_LIMITED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description INTERNAL_ERROR: Something went wrong on our side. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "INTERNAL_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description SERVICE_UNAVAILABLE: The service is temporarily unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "SERVICE_UNAVAILABLE";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /**
+         * Delete a note (recoverable for 7 days)
+         * @description docs/notes-and-voice.md, docs/recovery-and-activity.md: one atomic step writes a tombstone (the note's snapshot), removes the note and logs the deletion; `POST /recovery/{tombstone_id}/restore` brings it back with its id. `If-Match: "<version>"` is checked when sent (`409 VERSION_CONFLICT`). A note of an archived task → `409 TASK_ARCHIVED`.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The version you read, e.g. `"3"` (alternative to the body field `version`). */
+                    "if-match"?: string;
+                };
+                path: {
+                    /** @description The note id. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted; the tombstone that can restore it. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["NoteDeletion"];
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR: The request is invalid. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description UNAUTHORIZED: Authentication is required. TOKEN_EXPIRED: The access token has expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description NOT_FOUND: The resource was not found. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "NOT_FOUND";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description VERSION_CONFLICT: The resource was changed by someone else. TASK_ARCHIVED: The task is archived and cannot be changed. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "VERSION_CONFLICT" | "TASK_ARCHIVED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR: the body is larger than 1 MB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description RATE_LIMITED: Too many requests. */
+                429: {
+                    headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "RATE_LIMITED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description INTERNAL_ERROR: Something went wrong on our side. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "INTERNAL_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description SERVICE_UNAVAILABLE: The service is temporarily unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "SERVICE_UNAVAILABLE";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Update a note
+         * @description docs/conventions.md#patch-semantics: an omitted field is unchanged, unknown fields are rejected. Send the `version` you read (body or `If-Match`); a stale one answers `409 VERSION_CONFLICT` with the current note in `details.current`. Content longer than your plan allows → `400 VALIDATION_ERROR`. A note of an archived task → `409 TASK_ARCHIVED`. A PATCH that changes nothing answers the note unchanged (same version). Requires `Idempotency-Key`.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Required (docs/conventions.md#idempotency): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    "idempotency-key": string;
+                    /** @description The version you read, e.g. `"3"` (alternative to the body field `version`). */
+                    "if-match"?: string;
+                };
+                path: {
+                    /** @description The note id. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UpdateNote"];
+                };
+            };
+            responses: {
+                /** @description The updated note. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Note"];
+                        };
+                    };
+                };
+                /** @description IDEMPOTENCY_KEY_REQUIRED: This request needs an Idempotency-Key header. VALIDATION_ERROR: The request is invalid. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "IDEMPOTENCY_KEY_REQUIRED" | "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description UNAUTHORIZED: Authentication is required. TOKEN_EXPIRED: The access token has expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description NOT_FOUND: The resource was not found. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "NOT_FOUND";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description IDEMPOTENCY_IN_PROGRESS: A request with this Idempotency-Key is still being processed. VERSION_CONFLICT: The resource was changed by someone else. TASK_ARCHIVED: The task is archived and cannot be changed. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "IDEMPOTENCY_IN_PROGRESS" | "VERSION_CONFLICT" | "TASK_ARCHIVED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR: the body is larger than 1 MB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR: the body is not `application/json` (wrong or missing Content-Type). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description IDEMPOTENCY_KEY_REUSED: This Idempotency-Key was already used for a different request. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "IDEMPOTENCY_KEY_REUSED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description RATE_LIMITED: Too many requests. */
+                429: {
+                    headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "RATE_LIMITED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description INTERNAL_ERROR: Something went wrong on our side. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "INTERNAL_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description SERVICE_UNAVAILABLE: The service is temporarily unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "SERVICE_UNAVAILABLE";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/notes/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * History of one note
+         * @description docs/recovery-and-activity.md: the note's activity entries (created, updated, transcribed, transcription_failed, deleted, restored), oldest first, with field diffs. Survives the note's deletion and restore. A note you never had → 404. Cursor pagination.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1–100 (default 50). */
+                    limit?: number;
+                    /** @description Opaque cursor from the previous page's `next_cursor`. */
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description The note id (also of a deleted note). */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of the note's history. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["ActivityEntry"][];
+                            /** @description Opaque; pass as `cursor` for the next page, null on the last. */
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR: The request is invalid. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description UNAUTHORIZED: Authentication is required. TOKEN_EXPIRED: The access token has expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description NOT_FOUND: The resource was not found. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "NOT_FOUND";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description RATE_LIMITED: Too many requests. */
+                429: {
+                    headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "RATE_LIMITED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description INTERNAL_ERROR: Something went wrong on our side. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "INTERNAL_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description SERVICE_UNAVAILABLE: The service is temporarily unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "SERVICE_UNAVAILABLE";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{id}/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Notes of a task
+         * @description docs/notes-and-voice.md: the task's notes (archived ones included), newest first, cursor pagination. An unknown task (or another user's) → 404. One database round trip.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1–100 (default 50). */
+                    limit?: number;
+                    /** @description Opaque cursor from the previous page's `next_cursor`. */
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description The task id. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of the task's notes. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Note"][];
+                            /** @description Opaque; pass as `cursor` for the next page, null on the last. */
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR: The request is invalid. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description UNAUTHORIZED: Authentication is required. TOKEN_EXPIRED: The access token has expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description NOT_FOUND: The resource was not found. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "NOT_FOUND";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description RATE_LIMITED: Too many requests. */
+                429: {
+                    headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "RATE_LIMITED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description INTERNAL_ERROR: Something went wrong on our side. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "INTERNAL_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description SERVICE_UNAVAILABLE: The service is temporarily unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "SERVICE_UNAVAILABLE";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notes/{id}/transcribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Transcribe an audio file into a note (Pro)
+         * @description docs/notes-and-voice.md#batch-transcription. The body is the audio itself (`Content-Type` one of audio/webm, audio/ogg, audio/wav, audio/mpeg, audio/mp4 – else `415 VALIDATION_ERROR`), at most 10 MB (`413 VALIDATION_ERROR`) and 300 s (`400 VALIDATION_ERROR`, read from the container before anything is charged). Pro only (`403 TIER_REQUIRED`). Costs 5 credits per started minute, taken before Deepgram is called (`402 INSUFFICIENT_CREDITS`); a container that does not state its length is charged for 300 s and settled to the real length in the same step that appends the transcript. The transcript is appended to the note after a blank line. Deepgram failing or timing out → the credits are refunded exactly, the note's content is unchanged (`transcript_status: failed`), and `502 TRANSCRIPTION_FAILED` with `Retry-After`. Transcription not configured → `503 AI_SERVICE_UNAVAILABLE`. A retry with the same `Idempotency-Key` replays the answer without a second charge or a second transcription; while the first is still running it answers `409 IDEMPOTENCY_IN_PROGRESS`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description Required (docs/conventions.md#idempotency): 1–255 printable ASCII characters; a retry with the same key replays the first answer. */
+                    "idempotency-key": string;
+                };
+                path: {
+                    /** @description The note id. */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            /** @description The raw audio file (no multipart, no base64). */
+            requestBody: {
+                content: {
+                    "audio/webm": unknown;
+                    "audio/ogg": unknown;
+                    "audio/wav": unknown;
+                    "audio/mpeg": unknown;
+                    "audio/mp4": unknown;
+                };
+            };
+            responses: {
+                /** @description The transcript appended to the note. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Transcription"];
+                        };
+                    };
+                };
+                /** @description IDEMPOTENCY_KEY_REQUIRED: This request needs an Idempotency-Key header. VALIDATION_ERROR: The request is invalid. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "IDEMPOTENCY_KEY_REQUIRED" | "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description UNAUTHORIZED: Authentication is required. TOKEN_EXPIRED: The access token has expired. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "UNAUTHORIZED" | "TOKEN_EXPIRED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description INSUFFICIENT_CREDITS: Not enough AI credits. */
+                402: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "INSUFFICIENT_CREDITS";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description TIER_REQUIRED: This feature needs a Pro subscription. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "TIER_REQUIRED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description NOT_FOUND: The resource was not found. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "NOT_FOUND";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description IDEMPOTENCY_IN_PROGRESS: A request with this Idempotency-Key is still being processed. TASK_ARCHIVED: The task is archived and cannot be changed. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "IDEMPOTENCY_IN_PROGRESS" | "TASK_ARCHIVED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR: the body is larger than 10 MB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description VALIDATION_ERROR: the Content-Type is not one of the operation's media types. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description IDEMPOTENCY_KEY_REUSED: This Idempotency-Key was already used for a different request. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "IDEMPOTENCY_KEY_REUSED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description RATE_LIMITED: Too many requests. */
+                429: {
+                    headers: {
+                        /** @description Seconds until the oldest counted request leaves the window. */
+                        "Retry-After": string;
+                        /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
+                        RateLimit?: string;
+                        /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
+                        "RateLimit-Policy"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "RATE_LIMITED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description INTERNAL_ERROR: Something went wrong on our side. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "INTERNAL_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description TRANSCRIPTION_FAILED: The transcription service failed. */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "TRANSCRIPTION_FAILED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description AI_SERVICE_UNAVAILABLE: The AI service is unavailable. SERVICE_UNAVAILABLE: The service is temporarily unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "AI_SERVICE_UNAVAILABLE" | "SERVICE_UNAVAILABLE";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/.well-known/jwks.json": {
         parameters: {
             query?: never;
@@ -12801,11 +14681,79 @@ export interface components {
         Restoration: {
             /** Format: uuid */
             tombstone_id: string;
-            /** @enum {string} */
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
             entity_type: "task";
             /** Format: uuid */
             entity_id: string;
             task: components["schemas"]["TaskDetail"] & unknown;
+        };
+        NoteRestoration: {
+            /** Format: uuid */
+            tombstone_id: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity_type: "note";
+            /** Format: uuid */
+            entity_id: string;
+            note: components["schemas"]["Note"];
+        };
+        /**
+         * @description The restored note (its original id): on its task if that still exists, else standalone.
+         * @example {
+         *       "id": "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+         *       "task_id": "3f0a7c1e-2b4d-4e8f-9a6b-1c2d3e4f5a6b",
+         *       "content": "Call the printer about the March invoice.",
+         *       "source": "text",
+         *       "audio_duration_seconds": null,
+         *       "transcript_status": "none",
+         *       "archived": false,
+         *       "version": 1,
+         *       "created_at": "2026-03-01T09:00:00.000Z",
+         *       "updated_at": "2026-03-01T09:00:00.000Z"
+         *     }
+         */
+        Note: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The task the note belongs to; null for a standalone note.
+             */
+            task_id: string | null;
+            content: string;
+            /**
+             * @description `voice` once a transcript was appended.
+             * @enum {string}
+             */
+            source: "text" | "voice";
+            /** @description Total seconds of audio transcribed into the note; null before any. */
+            audio_duration_seconds: number | null;
+            /**
+             * @description `pending` while a transcription runs; `done` or `failed` after the last one.
+             * @enum {string}
+             */
+            transcript_status: "none" | "pending" | "done" | "failed";
+            /** @description Archived notes are left out of `GET /notes` unless `archived=true`; they stay editable. */
+            archived: boolean;
+            /** @description Optimistic-locking version (docs/conventions.md#optimistic-locking). */
+            version: number;
+            /**
+             * Format: date-time
+             * @description Creation time.
+             * @example 2026-03-01T09:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Last change.
+             * @example 2026-03-01T09:00:00.000Z
+             */
+            updated_at: string;
         };
         /**
          * @example {
@@ -13420,6 +15368,96 @@ export interface components {
              * @enum {string}
              */
             channel?: "in_app" | "push" | "both";
+        };
+        /**
+         * @example {
+         *       "content": "Call the printer about the March invoice.",
+         *       "task_id": "3f0a7c1e-2b4d-4e8f-9a6b-1c2d3e4f5a6b"
+         *     }
+         */
+        CreateNote: {
+            /**
+             * @description ≤ 2000 characters on the free plan, ≤ 10000 on Pro (configurable); longer → `400 VALIDATION_ERROR` naming the limit.
+             * @example Call the printer about the March invoice.
+             */
+            content: string;
+            /**
+             * Format: uuid
+             * @description The task the note belongs to; omitted or null: a standalone note.
+             */
+            task_id?: string | null;
+        };
+        /**
+         * @example {
+         *       "version": 1,
+         *       "content": "Call the printer – done."
+         *     }
+         */
+        UpdateNote: {
+            /**
+             * @description The version you read (docs/conventions.md#optimistic-locking); or send If-Match.
+             * @example 3
+             */
+            version?: number;
+            /**
+             * @description ≤ 2000 characters on the free plan, ≤ 10000 on Pro (configurable); longer → `400 VALIDATION_ERROR` naming the limit.
+             * @example Call the printer about the March invoice.
+             */
+            content?: string;
+            /** @description Archive (true) or un-archive (false). */
+            archived?: boolean;
+        };
+        /**
+         * @example {
+         *       "tombstone_id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
+         *       "entity_type": "note",
+         *       "entity_id": "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+         *       "expires_at": "2026-03-08T09:00:00.000Z"
+         *     }
+         */
+        NoteDeletion: {
+            /**
+             * Format: uuid
+             * @description Pass to `POST /recovery/{tombstone_id}/restore` to undo.
+             */
+            tombstone_id: string;
+            /** @enum {string} */
+            entity_type: "note";
+            /** Format: uuid */
+            entity_id: string;
+            /**
+             * Format: date-time
+             * @description Restorable until then (7 days), if still among your 3 most recent deletions.
+             */
+            expires_at: string;
+        };
+        /**
+         * @example {
+         *       "note": {
+         *         "id": "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+         *         "task_id": null,
+         *         "content": "Groceries.\n\nBuy milk, eggs and coffee on the way home.",
+         *         "source": "voice",
+         *         "audio_duration_seconds": 61,
+         *         "transcript_status": "done",
+         *         "archived": false,
+         *         "version": 3,
+         *         "created_at": "2026-03-01T09:00:00.000Z",
+         *         "updated_at": "2026-03-01T09:01:10.000Z"
+         *       },
+         *       "transcript": "Buy milk, eggs and coffee on the way home.",
+         *       "duration_seconds": 61,
+         *       "credits_used": 10
+         *     }
+         */
+        Transcription: {
+            note: components["schemas"]["Note"] & unknown;
+            /** @description What Deepgram heard (appended after a blank line; cut to your plan's content limit if the note is full). */
+            transcript: string;
+            /** @description Seconds of audio transcribed (rounded up), added to the note's `audio_duration_seconds`. */
+            duration_seconds: number;
+            /** @description 5 credits per started minute (configurable). */
+            credits_used: number;
         };
         Jwks: {
             keys: components["schemas"]["Jwk"][];

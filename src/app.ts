@@ -47,7 +47,7 @@ export function createApp(options: AppOptions = {}): AppRouter {
   // Order: id first (every response and log line carries it), log around everything, then headers (no-store
   // on /api/v1), config, CORS (needs config), body limit, UTF-8 of JSON bodies, and the per-request service context.
   app.use("*", requestId, requestLog, securityHeaders, noStore(API_PREFIX), configuration, cors);
-  app.use(`${API_PREFIX}/*`, bodyLimit, jsonBodyEncoding, servicesContext);
+  app.use(`${API_PREFIX}/*`, bodyLimit(API_PREFIX), jsonBodyEncoding, servicesContext);
   // Each operation's flags (routes/define-route.ts) say what it needs: an access token (default), which
   // rate-limit budget, an Idempotency-Key. Authentication sets the user; limits and idempotency are per user.
   app.use(`${API_PREFIX}/*`, authentication(API_PREFIX));

@@ -81,6 +81,8 @@ export const configSchema = z.object({
 
   DEEPGRAM_API_KEY: optionalString,
   DEEPGRAM_BASE_URL: z.url().default("https://api.deepgram.com"),
+  // Deadline of one pre-recorded transcription call (docs/notes-and-voice.md#batch-transcription).
+  DEEPGRAM_TIMEOUT_SECONDS: int(120, 1, 600),
 
   CHECKOUT_SECRET_KEY: optionalString,
   CHECKOUT_WEBHOOK_SECRET: optionalString,
@@ -104,6 +106,11 @@ export const configSchema = z.object({
   FREE_DESCRIPTION_MAX: int(1000, 1, 2000),
   PRO_DESCRIPTION_MAX: int(2000, 1, 2000),
   FREE_DUE_DATE_MAX_DAYS: int(30, 1),
+  // docs/notes-and-voice.md: free note limits (Pro has no note-count limit); content length per tier.
+  FREE_MAX_NOTES_PER_TASK: int(10, 0),
+  FREE_MAX_STANDALONE_NOTES: int(50, 0),
+  FREE_NOTE_MAX: int(2000, 1, 10_000),
+  PRO_NOTE_MAX: int(10_000, 1, 10_000),
 
   KICKSTART_CREDITS: int(5),
   PRO_DAILY_CREDITS: int(10),

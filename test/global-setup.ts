@@ -7,6 +7,7 @@ import { startGoogleIssuer } from "./fakes/node/google-issuer.ts";
 import { createTestSigningKeys } from "./fakes/node/signing-keys.ts";
 import { startPushService } from "./fakes/node/push-service.ts";
 import { createVapidKeyPair } from "../scripts/dev/vapid-key.ts";
+import { DEEPGRAM_TEST_KEY, startDeepgramFake } from "./fakes/node/deepgram.ts";
 import { conformanceReport, startConformanceCollector } from "./conformance/collector.ts";
 
 /**
@@ -21,6 +22,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const neon = await startNeonEndpoint({ port: 0 });
   const sentry = await startSentrySink();
   const google = await startGoogleIssuer();
+  const deepgram = await startDeepgramFake();
   const jwt = await createTestSigningKeys();
   const push = await startPushService();
   const vapid = createVapidKeyPair("mailto:push-tests@perpetua.test");
@@ -43,6 +45,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("vapidPublicKey", vapid.publicKey);
   project.provide("vapidPrivateKey", vapid.privateKey);
   project.provide("vapidSubject", vapid.subject);
+  project.provide("deepgramUrl", deepgram.origin);
+  project.provide("deepgramApiKey", DEEPGRAM_TEST_KEY);
 
   return async () => {
     await conformance.close();
@@ -51,6 +55,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await sentry.close();
     await google.close();
     await push.close();
+    await deepgram.close();
     await neon.close();
     await postgres.stop();
     if (!report.ok) {

@@ -25,5 +25,8 @@ declare module "vitest" {
     vapidPublicKey: string;
     vapidPrivateKey: string;
     vapidSubject: string;
+    /** Fake Deepgram pre-recorded API (test/fakes/node/deepgram.ts): the Worker's DEEPGRAM_BASE_URL, and its key. */
+    deepgramUrl: string;
+    deepgramApiKey: string;
   }
 }

@@ -49,6 +49,8 @@ export default defineConfig({
                 VAPID_PRIVATE_KEY: inject("vapidPrivateKey"),
                 VAPID_SUBJECT: inject("vapidSubject"),
                 GOOGLE_CLIENT_IDS: "perpetua-test.apps.googleusercontent.com,perpetua-ios.apps.googleusercontent.com",
+                DEEPGRAM_BASE_URL: inject("deepgramUrl"),
+                DEEPGRAM_API_KEY: inject("deepgramApiKey"),
               },
             },
           })),

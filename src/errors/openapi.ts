@@ -37,7 +37,7 @@ const rateLimitedHeaders = z.object({
  * OpenAPI responses for exactly the given error codes, grouped by HTTP status – generated from the same
  * table the runtime uses (codes.ts), so the document lists what the operation can really answer.
  */
-export function errorResponses(codes: readonly ErrorCode[], options: { alternates?: readonly number[] } = {}) {
+export function errorResponses(codes: readonly ErrorCode[], options: { alternates?: readonly number[]; descriptions?: Partial<Record<number, string>> } = {}) {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of new Set(codes)) {
     const entry: { status: number; alternateStatuses?: readonly number[] } = errorCodes[code];
@@ -55,7 +55,7 @@ export function errorResponses(codes: readonly ErrorCode[], options: { alternate
     const [first, ...rest] = list;
     if (first === undefined) continue;
     const description =
-      ALTERNATE_DESCRIPTIONS[status] ?? list.map((code) => `${code}: ${errorCodes[code].message}`).join(" ");
+      options.descriptions?.[status] ?? ALTERNATE_DESCRIPTIONS[status] ?? list.map((code) => `${code}: ${errorCodes[code].message}`).join(" ");
     responses[status] = {
       description,
       ...(status === 429 ? { headers: rateLimitedHeaders } : {}),

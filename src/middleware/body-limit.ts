@@ -2,6 +2,7 @@ import { createMiddleware } from "hono/factory";
 import { bodyLimit as honoBodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors/api-error";
+import { routeFlags } from "./route-flags";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -14,16 +15,33 @@ export function bodyLimitApplies(method: string): boolean {
   return upper !== "GET" && upper !== "HEAD";
 }
 
-const limit = honoBodyLimit({
-  maxSize: MAX_BODY_BYTES,
-  onError: () => {
-    throw new ApiError("VALIDATION_ERROR", { status: 413, message: "The request body is larger than 1 MB." });
-  },
-});
+function limitOf(maxSize: number) {
+  const megabytes = maxSize / (1024 * 1024);
+  return honoBodyLimit({
+    maxSize,
+    onError: () => {
+      throw new ApiError("VALIDATION_ERROR", { status: 413, message: `The request body is larger than ${megabytes} MB.` });
+    },
+  });
+}
+
+const limits = new Map<number, ReturnType<typeof limitOf>>();
 
 /**
  * Bodies over 1 MB are refused before they are read: 413 with code VALIDATION_ERROR (foundation issue,
  * item 4), on every operation but GET/HEAD – also those that take no body, because middleware (idempotency)
- * reads whatever is sent.
+ * reads whatever is sent. An operation may declare a larger limit with its flags (`maxBodyBytes`, e.g. the
+ * 10 MB audio of `POST /notes/{id}/transcribe`); the body is still never buffered past that limit (a
+ * Content-Length over it is refused unread, a streamed body is cut off as soon as it passes it).
  */
-export const bodyLimit = createMiddleware<AppEnv>((c, next) => (bodyLimitApplies(c.req.method) ? limit(c, next) : next()));
+export const bodyLimit = (apiPrefix: string) =>
+  createMiddleware<AppEnv>((c, next) => {
+    if (!bodyLimitApplies(c.req.method)) return next();
+    const maxSize = routeFlags(c, apiPrefix)?.maxBodyBytes ?? MAX_BODY_BYTES;
+    let limit = limits.get(maxSize);
+    if (limit === undefined) {
+      limit = limitOf(maxSize);
+      limits.set(maxSize, limit);
+    }
+    return limit(c, next);
+  });

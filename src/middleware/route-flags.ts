@@ -15,6 +15,8 @@ export interface RouteFlags {
   /** Requires `Idempotency-Key` and replays. Default: POST and PATCH of user operations. */
   idempotent: boolean;
   rateLimit: RateLimitClass;
+  /** A body limit other than the default 1 MB (middleware/body-limit.ts), e.g. an audio upload. */
+  maxBodyBytes?: number;
 }
 
 const FLAGS = new Map<string, RouteFlags>();

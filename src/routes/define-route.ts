@@ -18,6 +18,8 @@ interface RouteExtras {
   idempotent?: boolean;
   /** Which rate-limit budget counts the operation (default: `general` for user operations, `none` otherwise). */
   rateLimit?: RouteFlags["rateLimit"];
+  /** A body limit other than the default 1 MB (middleware/body-limit.ts). */
+  maxBodyBytes?: number;
 }
 
 /**
@@ -31,9 +33,14 @@ interface RouteExtras {
  * declaration, so the OpenAPI document and the runtime cannot disagree.
  */
 export function defineRoute<const R extends RouteConfig>(input: R & RouteExtras) {
-  const { errors = [], database = true, access = "user", idempotent, rateLimit, ...rest } = input;
+  const { errors = [], database = true, access = "user", idempotent, rateLimit, maxBodyBytes, ...rest } = input;
   const defaults = defaultFlags(input.method, access);
-  const flags: RouteFlags = { access, idempotent: idempotent ?? defaults.idempotent, rateLimit: rateLimit ?? defaults.rateLimit };
+  const flags: RouteFlags = {
+    access,
+    idempotent: idempotent ?? defaults.idempotent,
+    rateLimit: rateLimit ?? defaults.rateLimit,
+    ...(maxBodyBytes !== undefined && { maxBodyBytes }),
+  };
   registerRouteFlags(input.method, input.path, flags);
   const auth = access === "user";
   const route = rest as unknown as R;
@@ -50,7 +57,13 @@ export function defineRoute<const R extends RouteConfig>(input: R & RouteExtras)
   if (flags.rateLimit !== "none") add("RATE_LIMITED");
   if (flags.idempotent) add("IDEMPOTENCY_KEY_REQUIRED", "IDEMPOTENCY_KEY_REUSED", "IDEMPOTENCY_IN_PROGRESS");
   // Error responses are only ever thrown (never returned by a handler), so the handler-facing type keeps R's.
-  const responses = { ...route.responses, ...errorResponses([...codes], { alternates }) } as R["responses"];
+  // An operation with its own body limit, or a body that is not JSON (raw audio), says so in its 413/415.
+  const jsonBody = request?.body?.content["application/json"] !== undefined;
+  const descriptions: Partial<Record<number, string>> = {
+    ...(maxBodyBytes !== undefined && { 413: `VALIDATION_ERROR: the body is larger than ${maxBodyBytes / (1024 * 1024)} MB.` }),
+    ...(hasBody && !jsonBody && { 415: "VALIDATION_ERROR: the Content-Type is not one of the operation's media types." }),
+  };
+  const responses = { ...route.responses, ...errorResponses([...codes], { alternates, descriptions }) } as R["responses"];
   return createRoute({ ...route, responses, ...(auth ? { security: [{ bearerAuth: [] }] } : {}) });
 }
 

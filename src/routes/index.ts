@@ -15,6 +15,7 @@ import { mountPush } from "./push";
 import { mountCredits } from "./credits";
 import { mountTemplates } from "./templates";
 import { mountReminders } from "./reminders";
+import { mountNotes } from "./notes";
 
 /** The only place resources are mounted (STYLE §1); each resource registers its own operations. */
 export function mountRoutes(api: AppRouter): void {
@@ -34,4 +35,5 @@ export function mountRoutes(api: AppRouter): void {
   mountCredits(api);
   mountTemplates(api);
   mountReminders(api);
+  mountNotes(api);
 }

@@ -7,6 +7,7 @@ import { toUserView, type UserRow } from "./users/user-view";
 import { presentTemplate, type TemplateRecord } from "./recurring/present";
 import { AlreadyGenerated } from "./recurring/errors";
 import { ReminderMoved } from "./reminders/errors";
+import { presentNote, type NoteRecord } from "./notes/present";
 
 /**
  * Write guards (docs/write-protocol.md "Guards"): a condition a concurrent request could break between a
@@ -31,6 +32,7 @@ const subtaskRecord = row<SubtaskRecord>();
 const userRow = row<UserRow>();
 const focusSessionRecord = row<FocusSessionRecord>();
 const templateRecord = row<TemplateRecord>();
+const noteRecord = row<NoteRecord>();
 const limitDetails = z.object({ limit: z.coerce.number(), current: z.coerce.number() });
 const none = z.unknown();
 
@@ -108,6 +110,24 @@ const GUARDS = {
   INSUFFICIENT_CREDITS: entry({
     details: z.object({ required: z.coerce.number(), available: z.coerce.number() }),
     error: ({ required, available }) => new ApiError("INSUFFICIENT_CREDITS", { message: `This needs ${required} AI credits; ${available} available.`, details: { required, available } }),
+  }),
+  /** docs/notes-and-voice.md: a note changed since the client read it → 409 with the note as it is now. */
+  NOTE_VERSION_CONFLICT: entry({
+    details: z.object({ current: noteRecord.nullable() }),
+    error: ({ current }) => (current === null ? new NotFound("Note") : new VersionConflict(presentNote(current))),
+  }),
+  NOTE_NOT_FOUND: entry({ details: none, error: () => new NotFound("Note") }),
+  /** Notes per task (free 10 + perks), counted after the task row's lock. */
+  NOTE_LIMIT: entry({ details: limitDetails, error: ({ limit, current }) => new LimitExceeded("notes on this task", limit, current) }),
+  /** Standalone notes (free 50 + perks), counted after the users row's lock. */
+  STANDALONE_NOTE_LIMIT: entry({ details: limitDetails, error: ({ limit, current }) => new LimitExceeded("standalone notes", limit, current) }),
+  /**
+   * A transcription's claim on its Idempotency-Key lost to a duplicate that claimed (or completed) it between
+   * round trips (docs/notes-and-voice.md#batch-transcription): 409, a retry then replays.
+   */
+  TRANSCRIPTION_IN_PROGRESS: entry({
+    details: none,
+    error: () => new ApiError("IDEMPOTENCY_IN_PROGRESS", { message: "A request with this Idempotency-Key is still being processed; retry shortly.", headers: { "Retry-After": "1" } }),
   }),
   /** The state a write's response was computed from changed under it (e.g. a task's subtask counters). */
   STATE_MOVED: entry({ details: none, retry: true }),

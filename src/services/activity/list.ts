@@ -54,6 +54,14 @@ export async function taskHistory({ ctx, input }: { ctx: ServiceContext; input: 
   return page;
 }
 
+/** `GET /notes/{id}/history`: like taskHistory, for a note (its entries survive its deletion and restore). */
+export async function noteHistory({ ctx, input }: { ctx: ServiceContext; input: { id: string; limit: number; cursor?: string | undefined } }): Promise<{ data: ActivityEntry[]; next_cursor: string | null }> {
+  const userId = requireUserId(ctx);
+  const page = await readPage(ctx, userId, [sql`a.entity_type = 'note'`, sql`a.entity_id = ${input.id}`], "asc", input);
+  if (page.data.length === 0 && input.cursor === undefined) throw new NotFound("Note");
+  return page;
+}
+
 async function readPage(
   ctx: ServiceContext,
   userId: string,

@@ -41,6 +41,18 @@ function describe(event: DomainEvent): Pick<ActivityRow, "entity_type" | "entity
       return { entity_type: "subtask", entity_id: event.subtask.id, action: "deleted", changes: { title: { from: event.subtask.title, to: null } } };
     case "subtasks.reordered":
       return { entity_type: "task", entity_id: event.taskId, action: "subtasks_reordered", changes: { subtask_order: { from: null, to: event.ids } } };
+    case "note.created": {
+      const { id: _id, version: _v, created_at: _c, updated_at: _u, ...fields } = event.note;
+      return { entity_type: "note", entity_id: event.note.id, action: "created", changes: fromNothing(fields) };
+    }
+    case "note.updated":
+      return { entity_type: "note", entity_id: event.note.id, action: "updated", changes: event.changes };
+    case "note.deleted":
+      return { entity_type: "note", entity_id: event.noteId, action: "deleted", changes: { tombstone_id: { from: null, to: event.tombstoneId } } };
+    case "note.restored":
+      return { entity_type: "note", entity_id: event.note.id, action: "restored", changes: { tombstone_id: { from: event.tombstoneId, to: null } } };
+    case "note.transcribed":
+      return { entity_type: "note", entity_id: event.note.id, action: event.outcome === "done" ? "transcribed" : "transcription_failed", changes: event.changes };
     case "user.updated":
       return { entity_type: "user", entity_id: event.user.id, action: "updated", changes: event.changes };
     case "tag.deleted":

@@ -5,6 +5,7 @@ import type { UnlockedAchievement } from "../response-fields";
 import type { Subtask, Task } from "../tasks/present";
 import type { UserView } from "../users/user-view";
 import type { Notification } from "../notifications/present";
+import type { Note } from "../notes/present";
 
 /**
  * The domain events of tasks (docs/tasks.md, docs/recovery-and-activity.md). A service that changes data describes the change as events;
@@ -30,6 +31,13 @@ export type DomainEvent =
   | { type: "subtask.deleted"; subtask: Subtask }
   | { type: "subtasks.reordered"; taskId: string; ids: string[] }
   | { type: "tag.deleted"; tagId: string; name: string }
+  /** docs/notes-and-voice.md notes (a note deleted or restored with its task is part of the task's events). */
+  | { type: "note.created"; note: Note }
+  | { type: "note.updated"; note: Note; changes: FieldChanges }
+  | { type: "note.deleted"; noteId: string; tombstoneId: string }
+  | { type: "note.restored"; note: Note; tombstoneId: string }
+  /** A batch transcription appended its transcript (or failed: `changes` says which). */
+  | { type: "note.transcribed"; note: Note; changes: FieldChanges; outcome: "done" | "failed" }
   | { type: "user.updated"; user: UserView; changes: FieldChanges }
   /** A focus session ended (by the user or, `abandoned`, by the minute sweep); docs/reminders-notifications-realtime.md. */
   /** docs/achievements-and-streaks.md: written by the achievements handler in the batch that unlocks it. */

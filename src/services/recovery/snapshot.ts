@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { ServiceContext } from "../context";
 import type { ReminderRecord, SubtaskRecord, TaskRecord } from "../tasks/present";
+import type { NoteRecord } from "../notes/present";
 
 /** docs/recovery-and-activity.md: a user keeps the 3 most recent tombstones, each restorable for 7 days. */
 export const TOMBSTONES_KEPT = 3;
@@ -21,6 +22,21 @@ export interface TaskSnapshot {
   tags: string[];
   /** Notes that had been converted into this task (their link is SET NULL by the delete). */
   converted_note_ids: string[];
+}
+
+/**
+ * The snapshot of a standalone deletion of a note (docs/notes-and-voice.md): the whole `to_jsonb(row)`, so a
+ * restore re-inserts it with its id (services/recovery/restore-note.ts). A note deleted with its task is in
+ * the task's snapshot instead.
+ */
+export interface NoteSnapshot {
+  v: 1;
+  note: NoteRecord & { user_id: string; converted_task_id: string | null; converted_at: string | null };
+}
+
+/** SQL building a NoteSnapshot from the live row. */
+export function noteSnapshotSql(userId: string, noteId: string) {
+  return sql`(select jsonb_build_object('v', 1, 'note', to_jsonb(n)) from notes n where n.id = ${noteId} and n.user_id = ${userId})`;
 }
 
 /** SQL building a TaskSnapshot from the live rows (run after the task row is locked). */

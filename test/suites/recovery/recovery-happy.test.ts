@@ -11,6 +11,9 @@ describe("recovery and activity – happy paths (docs/recovery-and-activity.md)"
     // A second, open subtask keeps the task open (ticking its only subtask would complete it, cancelling its reminders).
     const open = await createSubtask(client, task.id, "rest");
     await expectData(await client.request("PATCH", `/subtasks/${sub.id}`, { body: { completed: true, version: 1 } }));
+    // Ticking the only subtask auto-completed the task, and a completed task's reminders are cancelled
+    // (docs/reminders-notifications-realtime.md): reopen it so the future reminder comes back pending.
+    await expectData(await client.request("POST", `/tasks/${task.id}/reopen`));
     const [note] = await dbRows<{ id: string }>(sql`insert into notes (user_id, task_id, content) values (${client.userId}, ${task.id}, 'a note') returning id`);
     await dbRows(sql`insert into reminders (user_id, task_id, kind, remind_at, status) values
       (${client.userId}, ${task.id}, 'absolute', ${inDays(2)}, 'pending'), (${client.userId}, ${task.id}, 'absolute', ${inDays(-1)}, 'pending')`);
