@@ -66,7 +66,7 @@ export class SseStream {
   /** Checks this exchange (request, status, headers, the frames read so far) against contracts/openapi.json. */
   async checkContract(): Promise<void> {
     const headers = new Headers(this.response.headers);
-    await checkContract(this.request, new Response(this.#text, { status: this.response.status, headers }));
+    await checkContract(this.request, new Response(null, { status: this.response.status, headers }), { streamed: this.#text });
   }
 
   /** Closes the stream from the client's side (as a browser tab going away). */
