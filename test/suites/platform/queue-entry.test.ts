@@ -120,9 +120,9 @@ describe("queue entry point", () => {
     asks.set(tooLate, new RetryLater("push service answered 429", 10 ** 9));
     asks.set(unsaid, new RetryLater("push service unreachable"));
     const result = await deliver("reminders", [
-      { id: "soon", attempts: 1, body: { type: "reminder_fire", reminder_id: soon } },
-      { id: "too-late", attempts: 1, body: { type: "reminder_fire", reminder_id: tooLate } },
-      { id: "unsaid", attempts: 2, body: { type: "reminder_fire", reminder_id: unsaid } },
+      { id: "soon", attempts: 1, body: { type: "reminder_fire", reminder_id: soon, user_id: crypto.randomUUID(), remind_at: new Date().toISOString() } },
+      { id: "too-late", attempts: 1, body: { type: "reminder_fire", reminder_id: tooLate, user_id: crypto.randomUUID(), remind_at: new Date().toISOString() } },
+      { id: "unsaid", attempts: 2, body: { type: "reminder_fire", reminder_id: unsaid, user_id: crypto.randomUUID(), remind_at: new Date().toISOString() } },
     ]);
     expect(result.explicitAcks).toEqual([]);
     expect(result.delays).toEqual([
