@@ -1,4 +1,5 @@
 import { randomUUID, createHash } from "node:crypto";
+import type { FakeScript } from "../../support/audio.ts";
 import { listen, readBody, sendJson, type RunningServer } from "./http";
 
 /**
@@ -20,16 +21,8 @@ import { listen, readBody, sendJson, type RunningServer } from "./http";
  */
 export const DEEPGRAM_TEST_KEY = "dg-test-key-0123456789";
 
-export interface DeepgramScript {
-  id: string;
-  transcript?: string;
-  fail?: number;
-  hang?: boolean;
-  malformed?: boolean;
-  duration?: number;
-  /** Answer only after this long (a transcription the test acts during). */
-  delay_ms?: number;
-}
+/** What a test's WAV asks of the fake for its one request (test/support/audio.ts writes it into the file). */
+export type DeepgramScript = FakeScript;
 
 interface Call {
   query: Record<string, string>;

@@ -1,3 +1,4 @@
+import type { Notification } from "../../../src/services/notifications/present";
 import { describe, expect, inject, it } from "vitest";
 import { dbRows, expectData, newClient, sql } from "../../support/factories";
 import { userServiceContext } from "../../support/service-context";
@@ -9,15 +10,7 @@ import { deliveries, endpointLog, eventually, programEndpoint, seedNotification,
  * docs/reminders-notifications-realtime.md "Web Push": a push_deliver message on the real push queue, the
  * Worker's consumer, and the push service fake that verifies VAPID and decrypts what it gets.
  */
-interface NotificationJson {
-  id: string;
-  kind: string;
-  title: string;
-  body: string;
-  data: Record<string, unknown>;
-  read: boolean;
-  created_at: string;
-}
+type NotificationJson = Notification;
 
 describe("Web Push delivery", () => {
   it("delivers the notification as the API presents it, encrypted (aes128gcm) and VAPID-signed", async () => {
