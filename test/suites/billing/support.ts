@@ -100,7 +100,7 @@ export function sign(body: string): Promise<string> {
 }
 
 /** `POST /webhooks/checkout` with the raw body, signed unless `signature` says otherwise; `at` pins the clock. */
-export async function deliver(body: string, options: { signature?: string | null; at?: Date; requestId?: string } = {}): Promise<Response> {
+export async function deliver(body: string, options: { signature?: string | null; at?: Date; requestId?: string; invalid?: boolean } = {}): Promise<Response> {
   const signature = options.signature === undefined ? await sign(body) : options.signature;
   const headers: Record<string, string> = { "Content-Type": "application/json" };
   if (signature !== null) headers["Cko-Signature"] = signature;
@@ -110,7 +110,7 @@ export async function deliver(body: string, options: { signature?: string | null
     headers,
     rawBody: body,
     requestId: options.requestId ?? newRequestId("webhook"),
-    invalid: signature === null,
+    invalid: options.invalid === true || signature === null,
   });
 }
 
