@@ -20,37 +20,41 @@ export type Transition =
 
 /**
  * What a Pro payment event does to a subscription (docs/billing.md#webhooks) – pure, so the webhook, its
- * tests and the order-independence property agree on one function:
- * - an event older than the newest one applied changes nothing (events arrive out of order and resent);
- * - paid (`payment_captured` / `payment_approved`): activate, or renew for one more month from the current
- *   period's end while it runs (a renewal paid early never loses days), from now otherwise; the failure
- *   count is reset and a pending cancellation is withdrawn (the user paid again). The same payment a second
- *   time (approved, then captured) changes nothing: one payment, one period;
- * - declined on a paying subscription: `past_due` and the count + 1; the 3rd consecutive failure starts
- *   `grace` for 7 days (a grace already running keeps its end). A declined first checkout has no
- *   subscription to retry: nothing changes.
+ * tests and the order-independence property agree on one function. `paymentApplied`: this payment already
+ * bought a period (its credits lot exists – approved, then captured, is one payment).
+ * - Paid (`payment_captured` / `payment_approved`), a payment not applied yet: one more month – from the
+ *   current period's end while it runs (a renewal paid early never loses days), from now otherwise. Money is
+ *   never lost to ordering: a payment arriving after a newer event still extends the period.
+ * - The status follows the NEWEST event only: an event older than the newest one applied (by `created_on`)
+ *   does not move the status back (a late decline after a capture changes nothing; a late capture after a
+ *   decline extends the period but the decline's status stands until a newer payment).
+ * - A paid event as the newest: `active`, failures reset, a pending cancellation withdrawn (the user paid).
+ * - Declined on a paying subscription as the newest: `past_due` and the count + 1; the 3rd consecutive
+ *   failure starts `grace` for 7 days (a grace already running keeps its end). A declined first checkout has
+ *   no subscription to retry: nothing changes.
  */
-export function applyPaymentEvent(state: SubscriptionState, event: PaymentEvent, now: Date): Transition {
-  if (state.lastEventCreatedOn !== null && event.createdOn.getTime() < state.lastEventCreatedOn.getTime()) return { kind: "none", reason: "stale_event" };
+export function applyPaymentEvent(state: SubscriptionState, event: PaymentEvent, now: Date, paymentApplied: boolean): Transition {
+  const stale = state.lastEventCreatedOn !== null && event.createdOn.getTime() < state.lastEventCreatedOn.getTime();
   if (event.outcome === "paid") {
-    if (state.lastPaymentId === event.paymentId) return { kind: "none", reason: "payment_already_applied" };
+    if (paymentApplied || state.lastPaymentId === event.paymentId) return { kind: "none", reason: "payment_already_applied" };
     const running = state.currentPeriodEnd !== null && state.currentPeriodEnd.getTime() > now.getTime() && state.status !== "expired" && state.status !== "none";
     const start = running && state.currentPeriodEnd !== null ? state.currentPeriodEnd : now;
     const renewal = state.status === "active" || state.status === "past_due" || state.status === "grace";
+    const period = { currentPeriodStart: start, currentPeriodEnd: addMonths(start, 1), lastPaymentId: event.paymentId };
+    if (stale && renewal) return { kind: "renewed", next: { ...state, ...period } };
     return {
       kind: renewal ? "renewed" : "activated",
       next: {
+        ...period,
         status: "active",
-        currentPeriodStart: start,
-        currentPeriodEnd: addMonths(start, 1),
         gracePeriodEnd: null,
         cancelAtPeriodEnd: false,
         failedPaymentCount: 0,
-        lastPaymentId: event.paymentId,
-        lastEventCreatedOn: event.createdOn,
+        lastEventCreatedOn: stale ? state.lastEventCreatedOn : event.createdOn,
       },
     };
   }
+  if (stale) return { kind: "none", reason: "stale_event" };
   if (state.status !== "active" && state.status !== "past_due" && state.status !== "grace") return { kind: "none", reason: "no_subscription_to_retry" };
   const failures = state.failedPaymentCount + 1;
   const grace = failures >= FAILURES_BEFORE_GRACE;

@@ -48,8 +48,8 @@ type Resolution =
  * `POST /webhooks/checkout` after its signature was verified (docs/billing.md#webhooks). Every event is
  * stored once (`webhook_events`, unique by provider and event id) in the SAME batch as its effect, so a
  * replay – sequential or ten in parallel – has no second effect and an effect never lands without its event:
- * - a Pro payment moves the subscription by `applyPaymentEvent` (./transition.ts: out-of-order events by
- *   `created_on`/`timestamp`, one period per payment), sets the tier, applies the carry-over rule and grants
+ * - a Pro payment moves the subscription by `applyPaymentEvent` (./transition.ts: the status follows the
+ *   newest event by `created_on`/`timestamp`, every payment buys exactly one period), sets the tier, applies the carry-over rule and grants
  *   the period's credits (reference `subscription:<payment id>`), and notifies the user;
  * - a pack payment grants one `purchased` lot that never expires (reference `payment:<payment id>`, unique);
  * - anything else – unknown type, user or product, a reference that does not verify against the metadata
@@ -73,7 +73,12 @@ export async function processCheckoutEvent({ ctx, input }: { ctx: ServiceContext
   const userId = resolution.userId;
   const outcome = await runWrite(ctx, { operation: "billing.webhook", userId }, async (unit) => {
     const found = unit.read(subscriptionStatement(ctx, userId));
-    const known = unit.read(ctx.db.execute<{ seen: boolean }>(sql`select exists (select 1 from webhook_events where provider = 'checkout' and event_id = ${event.id}) as seen`));
+    const paymentId = resolution.product === "pro" ? resolution.event.paymentId : resolution.paymentId;
+    const known = unit.read(
+      ctx.db.execute<{ seen: boolean; applied: boolean }>(sql`
+        select exists (select 1 from webhook_events where provider = 'checkout' and event_id = ${event.id}) as seen,
+          exists (select 1 from credit_lots where user_id = ${userId} and kind = 'subscription' and reference = ${`subscription:${paymentId}`}) as applied`),
+    );
     await unit.load();
     if (known.result.rows[0]?.seen === true) return "duplicate";
     const row = found.result.rows[0];
@@ -101,7 +106,8 @@ export async function processCheckoutEvent({ ctx, input }: { ctx: ServiceContext
       );
       return "pack_granted";
     }
-    return applyProPayment(unit, { userId, state: stateOf(row), fingerprint: row.fingerprint, event: resolution.event, mine });
+    const paymentApplied = known.result.rows[0]?.applied === true;
+    return applyProPayment(unit, { userId, state: stateOf(row), fingerprint: row.fingerprint, event: resolution.event, paymentApplied, mine });
   });
   log.info("webhook event processed", { outcome });
   return { received: true };
@@ -109,12 +115,12 @@ export async function processCheckoutEvent({ ctx, input }: { ctx: ServiceContext
 
 function applyProPayment(
   unit: WriteUnit,
-  input: { userId: string; state: SubscriptionState; fingerprint: string | null; event: PaymentEvent; mine: SQL },
+  input: { userId: string; state: SubscriptionState; fingerprint: string | null; event: PaymentEvent; paymentApplied: boolean; mine: SQL },
 ): string {
   const { ctx } = unit;
   const { userId, mine } = input;
   const now = ctx.clock.now();
-  const transition = applyPaymentEvent(input.state, input.event, now);
+  const transition = applyPaymentEvent(input.state, input.event, now, input.paymentApplied);
   if (transition.kind === "none") return transition.reason;
   const next = transition.next;
   const at = (value: Date | null) => (value === null ? null : value.toISOString());

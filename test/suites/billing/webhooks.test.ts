@@ -201,6 +201,20 @@ describe("declines and order", () => {
     expect(await subscriptionRow(client.userId)).toMatchObject({ status: "active", failed_payment_count: 0 });
   });
 
+  it("a payment arriving after a newer event is never lost: it still buys its month (and its credits)", async () => {
+    const { client, session, base } = await subscriber();
+    const late = paymentEvent(session, { type: "payment_captured", createdOn: new Date(base) });
+    await deliverOk(paymentEvent(session, { type: "payment_captured", createdOn: new Date(base + 60_000) }).body, new Date(base + 120_000));
+    const first = await subscriptionOf(client);
+    await deliverOk(late.body, new Date(base + 180_000));
+    const after = await subscriptionOf(client);
+    const expectedEnd = new Date(first.current_period_end ?? "");
+    expectedEnd.setUTCMonth(expectedEnd.getUTCMonth() + 1);
+    expect(after.current_period_end?.slice(0, 7)).toBe(expectedEnd.toISOString().slice(0, 7));
+    expect(await subscriptionRow(client.userId)).toMatchObject({ status: "active", failed_payment_count: 0 });
+    expect((await ledgerOf(client.userId)).filter((entry) => entry.kind === "grant" && entry.reason === "subscription_period")).toHaveLength(2);
+  });
+
   it("declines: past_due with the retry count; the 3rd → grace for 7 days, still Pro; a capture then restores active", async () => {
     const { client, session, base } = await subscriber();
     await deliverOk(paymentEvent(session, { type: "payment_captured", createdOn: new Date(base) }).body, new Date(base));
