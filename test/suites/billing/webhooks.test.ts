@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { consumeCreditsNow } from "../../../src/services/credits/consume";
 import { errorOf, expectData, newClient, type TestClient } from "../../support/factories";
+import { roundTrips } from "../../support/neon-control";
+import { newRequestId } from "../../support/requests";
 import { contextAt, ledgerOf, lotsOf } from "../credits/support";
 import {
   DAY_MS,
@@ -126,6 +128,31 @@ describe("payment_captured for Pro", () => {
     await deliverOk(paymentEvent(session, { type: "payment_captured", paymentId, createdOn: new Date(base + 1000) }).body);
     expect(await subscriptionOf(client)).toEqual(first);
     expect((await balanceOf(client)).by_kind.subscription).toBe(100);
+  });
+
+  it("approved and captured of one payment delivered at the same moment → one period, one grant", async () => {
+    const { client, session, base } = await subscriber();
+    const paymentId = `pay_${crypto.randomUUID().replace(/-/g, "")}`;
+    const events = [
+      paymentEvent(session, { type: "payment_approved", paymentId, createdOn: new Date(base) }),
+      paymentEvent(session, { type: "payment_captured", paymentId, createdOn: new Date(base + 1000) }),
+    ];
+    const at = new Date(base + 2000);
+    await Promise.all(events.map((event) => deliverOk(event.body, at)));
+    const subscription = await subscriptionOf(client);
+    const end = new Date(at);
+    end.setUTCMonth(end.getUTCMonth() + 1);
+    expect(subscription.current_period_end).toBe(end.toISOString());
+    expect((await balanceOf(client)).by_kind.subscription).toBe(100);
+    expect(await subscriptionNotifications(client.userId)).toHaveLength(1);
+  });
+
+  it("a webhook costs two database round trips", async () => {
+    const { session, base } = await subscriber();
+    const requestId = newRequestId("webhook-trips");
+    const response = await deliver(paymentEvent(session, { type: "payment_captured", createdOn: new Date(base) }).body, { requestId });
+    expect(response.status).toBe(200);
+    expect(await roundTrips(requestId)).toBe(2);
   });
 
   it("renewal after unused credits → at most 50 carried over, the rest expired in the ledger", async () => {
