@@ -4,6 +4,7 @@ import { fixedClock } from "../src/lib/clock";
 import { createLogger } from "../src/lib/logger";
 import { calculateStreaks } from "../src/services/achievements/streak-job";
 import { runDailyCredits } from "../src/services/credits/daily";
+import { runSubscriptionCheck } from "../src/services/billing/check-job";
 import { purgeExpired } from "../src/services/maintenance/purge-expired";
 import { abandonOverdueFocusSessions } from "../src/services/focus/sweep";
 import { relayOutbox } from "../src/services/outbox/relay";
@@ -35,6 +36,8 @@ export const JOB_DATABASE_TIMEOUT_MS = 5 * 60_000;
 export const cronJobs: Record<string, CronJob[]> = {
   [DAILY]: [
     { name: "streak_calculate", run: ({ ctx, runDate }) => calculateStreaks({ ctx, input: { runDate } }) },
+    // Before daily_credits: a subscription that ends today takes its Pro daily grant with it.
+    { name: "subscription_check", run: ({ ctx, runDate }) => runSubscriptionCheck({ ctx, input: { runDate } }) },
     { name: "daily_credits", run: ({ ctx, runDate }) => runDailyCredits({ ctx, input: { runDate } }) },
     { name: "purge_expired", run: ({ ctx, runDate }) => purgeExpired({ ctx, input: { runDate } }) },
   ],

@@ -44,6 +44,37 @@ const optionalUrl = z
   .transform((value) => (value === undefined || value.trim() === "" ? undefined : value))
   .pipe(z.url().optional());
 
+const currency = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 currency code").default("USD");
+
+/** One credit pack (docs/credits.md#credit-packs): credits granted, price in minor units, currency. */
+export const creditPackSchema = z.strictObject({
+  credits: z.number().int().min(1).max(100_000),
+  amount: z.number().int().min(1),
+  currency: z.string().regex(/^[A-Z]{3}$/),
+});
+export type CreditPack = z.output<typeof creditPackSchema>;
+
+export const DEFAULT_CREDIT_PACKS = '{"small": {"credits": 50, "amount": 499, "currency": "USD"}}';
+
+const creditPacks = z
+  .string()
+  .default(DEFAULT_CREDIT_PACKS)
+  .transform((value, context): Record<string, CreditPack> => {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(value);
+    } catch {
+      context.addIssue({ code: "custom", message: "must be JSON" });
+      return z.NEVER;
+    }
+    const parsed = z.record(z.string().regex(/^[a-z][a-z0-9_]{0,31}$/), creditPackSchema).safeParse(raw);
+    if (!parsed.success || Object.keys(parsed.data).length === 0) {
+      context.addIssue({ code: "custom", message: 'must be {"<pack>": {"credits": n, "amount": minor units, "currency": "USD"}, …} with at least one pack (names: a-z, 0-9, _)' });
+      return z.NEVER;
+    }
+    return parsed.data;
+  });
+
 /**
  * docs/configuration.md: every variable, its validation and its default. A deployment with a bad value fails loudly:
  * `loadConfig` reports every offending variable by name (see middleware/config.ts).
@@ -88,6 +119,17 @@ export const configSchema = z.object({
   CHECKOUT_WEBHOOK_SECRET: optionalString,
   CHECKOUT_BASE_URL: z.url().default("https://api.checkout.com"),
   CHECKOUT_PRO_PRICE: int(999, 1),
+  CHECKOUT_PRO_CURRENCY: currency,
+  // Where the Hosted Payments Page sends the user back (docs/billing.md#checkout); unset → checkout answers 503.
+  CHECKOUT_SUCCESS_URL: optionalUrl,
+  CHECKOUT_CANCEL_URL: optionalUrl,
+  CHECKOUT_FAILURE_URL: optionalUrl,
+  // ISO 3166-1 alpha-2 country sent as billing.address.country (the Hosted Payments Page requires one).
+  CHECKOUT_BILLING_COUNTRY: z.string().regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 country code").default("US"),
+  // Deadline of one call to Checkout.com (POST /hosted-payments), milliseconds.
+  CHECKOUT_TIMEOUT_MS: int(10_000, 100, 60_000),
+  // docs/credits.md#credit-packs: {"<pack>": {"credits", "amount" (minor units), "currency"}}.
+  CREDIT_PACKS: creditPacks,
 
   // Web Push (docs/configuration.md): all three or none (none: push delivery is off).
   VAPID_PUBLIC_KEY: optionalString.pipe(

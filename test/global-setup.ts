@@ -8,6 +8,7 @@ import { createTestSigningKeys } from "./fakes/node/signing-keys.ts";
 import { startPushService } from "./fakes/node/push-service.ts";
 import { createVapidKeyPair } from "../scripts/dev/vapid-key.ts";
 import { DEEPGRAM_TEST_KEY, startDeepgramFake } from "./fakes/node/deepgram.ts";
+import { startCheckoutFake } from "./fakes/node/checkout.ts";
 import { conformanceReport, startConformanceCollector } from "./conformance/collector.ts";
 
 /**
@@ -23,6 +24,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const sentry = await startSentrySink();
   const google = await startGoogleIssuer();
   const deepgram = await startDeepgramFake();
+  const checkout = await startCheckoutFake();
   const jwt = await createTestSigningKeys();
   const push = await startPushService();
   const vapid = createVapidKeyPair("mailto:push-tests@perpetua.test");
@@ -47,6 +49,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("vapidSubject", vapid.subject);
   project.provide("deepgramUrl", deepgram.origin);
   project.provide("deepgramApiKey", DEEPGRAM_TEST_KEY);
+  project.provide("checkoutUrl", checkout.origin);
 
   return async () => {
     await conformance.close();
@@ -56,6 +59,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await google.close();
     await push.close();
     await deepgram.close();
+    await checkout.close();
     await neon.close();
     await postgres.stop();
     if (!report.ok) {

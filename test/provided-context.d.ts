@@ -28,5 +28,7 @@ declare module "vitest" {
     /** Fake Deepgram pre-recorded API (test/fakes/node/deepgram.ts): the Worker's DEEPGRAM_BASE_URL, and its key. */
     deepgramUrl: string;
     deepgramApiKey: string;
+    /** Fake Checkout.com Hosted Payments API (test/fakes/node/checkout.ts): the Worker's CHECKOUT_BASE_URL and its /_control API. */
+    checkoutUrl: string;
   }
 }

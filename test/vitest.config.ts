@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { CHECKOUT_TEST_SECRET_KEY, CHECKOUT_TEST_WEBHOOK_SECRET } from "./fakes/node/checkout-keys.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -51,6 +52,12 @@ export default defineConfig({
                 GOOGLE_CLIENT_IDS: "perpetua-test.apps.googleusercontent.com,perpetua-ios.apps.googleusercontent.com",
                 DEEPGRAM_BASE_URL: inject("deepgramUrl"),
                 DEEPGRAM_API_KEY: inject("deepgramApiKey"),
+                CHECKOUT_BASE_URL: inject("checkoutUrl"),
+                CHECKOUT_SECRET_KEY: CHECKOUT_TEST_SECRET_KEY,
+                CHECKOUT_WEBHOOK_SECRET: CHECKOUT_TEST_WEBHOOK_SECRET,
+                CHECKOUT_SUCCESS_URL: "https://app.perpetua.test/billing/success",
+                CHECKOUT_CANCEL_URL: "https://app.perpetua.test/billing/cancel",
+                CHECKOUT_FAILURE_URL: "https://app.perpetua.test/billing/failure",
               },
             },
           })),

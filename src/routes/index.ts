@@ -16,6 +16,8 @@ import { mountCredits } from "./credits";
 import { mountTemplates } from "./templates";
 import { mountReminders } from "./reminders";
 import { mountNotes } from "./notes";
+import { mountSubscription } from "./subscription";
+import { mountWebhooks } from "./webhooks";
 
 /** The only place resources are mounted (STYLE §1); each resource registers its own operations. */
 export function mountRoutes(api: AppRouter): void {
@@ -36,4 +38,6 @@ export function mountRoutes(api: AppRouter): void {
   mountTemplates(api);
   mountReminders(api);
   mountNotes(api);
+  mountSubscription(api);
+  mountWebhooks(api);
 }

@@ -1,0 +1,105 @@
+import { sql } from "drizzle-orm";
+import { ApiError, ValidationFailed } from "../../errors/api-error";
+import { CheckoutFailure, createHostedPayment } from "../../integrations/checkout/hosted-payments";
+import type { ServiceContext } from "../context";
+import { runWrite } from "../unit-of-work";
+import { requireUserId } from "../users/get-me";
+import { sessionReference } from "./reference";
+import { PAYING_STATUSES, stateOf, subscriptionStatement } from "./state";
+
+/** `POST /subscription/checkout` and `POST /credits/checkout` (docs/billing.md#checkout). */
+export interface CheckoutSession {
+  checkout_url: string;
+  session_id: string;
+  expires_at: string;
+}
+
+/** The product name of Pro in a session's metadata; packs use their configured name. */
+export const PRO_PRODUCT = "pro";
+
+/** Without `expires_on` in Checkout.com's answer: its Hosted Payments Page links live 24 hours. */
+const SESSION_TTL_MS = 24 * 3_600_000;
+
+interface Product {
+  name: string;
+  amount: number;
+  currency: string;
+  description: string;
+}
+
+/**
+ * Pro checkout: a Hosted Payments Page session for one month of Pro. Two round trips and one call to
+ * Checkout.com: the user's tier and subscription (with the Idempotency-Key lookup) – a paying subscriber
+ * gets `409 ALREADY_SUBSCRIBED` – then the session is created, and its id is stored on the user's
+ * subscription row (created with status `none` if missing) together with the idempotency record. Checkout.com
+ * failing or timing out → `503 SERVICE_UNAVAILABLE` and nothing is stored: nothing is paid until its
+ * webhook says so.
+ */
+export function startProCheckout({ ctx }: { ctx: ServiceContext }): Promise<CheckoutSession> {
+  const userId = requireUserId(ctx);
+  const product: Product = { name: PRO_PRODUCT, amount: ctx.config.CHECKOUT_PRO_PRICE, currency: ctx.config.CHECKOUT_PRO_CURRENCY, description: "Perpetua Flow Pro (1 month)" };
+  return runWrite(ctx, { operation: "subscription.checkout", status: 201 }, async (unit) => {
+    const found = unit.read(subscriptionStatement(ctx, userId));
+    await unit.load();
+    const row = found.result.rows[0];
+    if (row === undefined) throw new ApiError("UNAUTHORIZED");
+    if (row.tier === "pro" || PAYING_STATUSES.includes(stateOf(row).status)) throw new ApiError("ALREADY_SUBSCRIBED");
+    const session = await createSession(ctx, userId, product);
+    unit.write(
+      ctx.db.execute(sql`
+        insert into subscriptions (user_id, checkout_session_id) values (${userId}, ${session.session_id})
+        on conflict (user_id) do update set checkout_session_id = excluded.checkout_session_id, updated_at = ${ctx.clock.now().toISOString()}::timestamptz`),
+    );
+    return session;
+  });
+}
+
+/**
+ * Credit-pack checkout (docs/credits.md#credit-packs): a session for a configured pack; an unknown pack is
+ * 400. The captured payment grants one `purchased` lot (services/billing/webhook.ts). One round trip (the
+ * idempotency record with the answer) after the call; nothing is stored when Checkout.com fails.
+ */
+export function startPackCheckout({ ctx, input }: { ctx: ServiceContext; input: { pack: string } }): Promise<CheckoutSession> {
+  const userId = requireUserId(ctx);
+  const pack = Object.hasOwn(ctx.config.CREDIT_PACKS, input.pack) ? ctx.config.CREDIT_PACKS[input.pack] : undefined;
+  if (pack === undefined) {
+    throw new ValidationFailed([{ field: "pack", reason: `Unknown pack; one of: ${Object.keys(ctx.config.CREDIT_PACKS).join(", ")}.` }]);
+  }
+  const product: Product = { name: input.pack, amount: pack.amount, currency: pack.currency, description: `Perpetua Flow AI credits (${pack.credits})` };
+  return runWrite(ctx, { operation: "credits.checkout", status: 201 }, () => createSession(ctx, userId, product));
+}
+
+async function createSession(ctx: ServiceContext, userId: string, product: Product): Promise<CheckoutSession> {
+  const { CHECKOUT_SECRET_KEY: secretKey, CHECKOUT_SUCCESS_URL: successUrl, CHECKOUT_CANCEL_URL: cancelUrl, CHECKOUT_FAILURE_URL: failureUrl } = ctx.config;
+  if (secretKey === undefined || successUrl === undefined || cancelUrl === undefined || failureUrl === undefined) {
+    ctx.log.warn("checkout is not configured", { outcome: "checkout_unconfigured" });
+    throw new ApiError("SERVICE_UNAVAILABLE", { message: "Payments are not available right now.", headers: { "Retry-After": "60" } });
+  }
+  const reference = await sessionReference(secretKey, userId, product.name);
+  try {
+    const session = await createHostedPayment({
+      baseUrl: ctx.config.CHECKOUT_BASE_URL,
+      secretKey,
+      timeoutMs: ctx.config.CHECKOUT_TIMEOUT_MS,
+      amount: product.amount,
+      currency: product.currency,
+      reference,
+      description: product.description,
+      country: ctx.config.CHECKOUT_BILLING_COUNTRY,
+      successUrl,
+      cancelUrl,
+      failureUrl,
+      metadata: { user_id: userId, product: product.name },
+    });
+    const expires = session.expiresOn === undefined ? Number.NaN : Date.parse(session.expiresOn);
+    return {
+      checkout_url: session.redirectUrl,
+      session_id: session.id,
+      expires_at: new Date(Number.isNaN(expires) ? ctx.clock.now().getTime() + SESSION_TTL_MS : expires).toISOString(),
+    };
+  } catch (error) {
+    if (!(error instanceof CheckoutFailure)) throw error;
+    ctx.log.warn("checkout session failed", { outcome: "checkout_failed", failure: error.kind, provider_status: error.status, product: product.name });
+    throw new ApiError("SERVICE_UNAVAILABLE", { message: "The payment service is unavailable; try again shortly.", headers: { "Retry-After": "5" }, cause: error });
+  }
+}
