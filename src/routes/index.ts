@@ -16,6 +16,7 @@ import { mountCredits } from "./credits";
 import { mountTemplates } from "./templates";
 import { mountReminders } from "./reminders";
 import { mountNotes } from "./notes";
+import { mountVoice } from "./voice";
 
 /** The only place resources are mounted (STYLE §1); each resource registers its own operations. */
 export function mountRoutes(api: AppRouter): void {
@@ -36,4 +37,5 @@ export function mountRoutes(api: AppRouter): void {
   mountTemplates(api);
   mountReminders(api);
   mountNotes(api);
+  mountVoice(api);
 }
