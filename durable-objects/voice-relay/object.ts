@@ -87,6 +87,8 @@ export class VoiceRelay extends DurableObject<Bindings> {
     const pair = new WebSocketPair();
     const client = pair[1];
     client.accept();
+    // At this compatibility date binary frames arrive as Blob by default; the relay forwards ArrayBuffers.
+    client.binaryType = "arraybuffer";
     void this.admit(client, noteId, token).catch((error: unknown) => this.fail(client, error));
     return new Response(null, { status: 101, webSocket: pair[0], headers: token === undefined ? {} : { "Sec-WebSocket-Protocol": "bearer" } });
   }
@@ -96,6 +98,7 @@ export class VoiceRelay extends DurableObject<Bindings> {
     const held: ArrayBuffer[] = [];
     let token = headerToken;
     let refused = false;
+    let overflow = false;
     const authed = new Promise<string>((resolve, reject) => {
       if (token !== undefined) resolve(token);
       const timer = setTimeout(() => reject(new RelayError("UNAUTHORIZED", "Send {type:\"auth\", token} first.")), AUTH_TIMEOUT_MS);
@@ -103,9 +106,10 @@ export class VoiceRelay extends DurableObject<Bindings> {
         if (refused || this.live?.client === client) return;
         if (typeof event.data !== "string") {
           if (token === undefined) return reject(new RelayError("UNAUTHORIZED", "Audio before authentication."));
+          if (!(event.data instanceof ArrayBuffer)) return reject(new RelayError("VALIDATION_ERROR", "Unreadable frame."));
           if (event.data.byteLength > MAX_FRAME_BYTES) return reject(new RelayError("VALIDATION_ERROR", `Audio frames are at most ${MAX_FRAME_BYTES} bytes.`));
-          if (held.length >= MAX_HELD_FRAMES) return reject(new RelayError("VALIDATION_ERROR", "Too much audio before the stream started."));
-          held.push(event.data);
+          if (held.length >= MAX_HELD_FRAMES) overflow = true;
+          else held.push(event.data);
           return;
         }
         const message = parseClient(event.data);
@@ -154,6 +158,10 @@ export class VoiceRelay extends DurableObject<Bindings> {
         this.starting = false;
       }
       refused = true;
+      if (overflow) {
+        closeQuietly(deepgram, 1000, "refused");
+        throw new RelayError("VALIDATION_ERROR", `More than ${MAX_HELD_FRAMES} audio frames before the stream started; nothing was charged.`);
+      }
       this.ctx.storage.sql.exec(
         "insert into session (session_id, user_id, note_id, max_content_length, cap_at, audio_seconds) values (?, ?, ?, ?, ?, 0)",
         session.session_id, session.user_id, session.note_id, session.max_content_length, session.cap_at,
@@ -183,6 +191,7 @@ export class VoiceRelay extends DurableObject<Bindings> {
     client.addEventListener("message", (event) => {
       if (live.finishing !== undefined) return;
       if (typeof event.data !== "string") {
+        if (!(event.data instanceof ArrayBuffer)) return this.refuse(live, "VALIDATION_ERROR", "Unreadable frame.");
         if (event.data.byteLength > MAX_FRAME_BYTES) return this.refuse(live, "VALIDATION_ERROR", `Audio frames are at most ${MAX_FRAME_BYTES} bytes.`);
         live.lastAudioAt = Date.now();
         deepgram.send(event.data);
@@ -206,7 +215,7 @@ export class VoiceRelay extends DurableObject<Bindings> {
       this.send(live.client, { type: "transcript", text: message.text, is_final: message.isFinal });
       if (message.isFinal && message.text !== "") {
         this.ctx.storage.sql.exec("insert into segments (text) values (?)", message.text);
-        void this.flush(live.session);
+        void this.flush(live);
       }
       if (live.session.audio_seconds >= MAX_STREAM_SECONDS) void this.finish(live);
     });
@@ -227,24 +236,33 @@ export class VoiceRelay extends DurableObject<Bindings> {
     this.ctx.storage.sql.exec("update session set audio_seconds = ? where session_id = ?", capped, live.session.session_id);
   }
 
-  /** Appends the stored, not yet appended segments – one statement for all of them; one append at a time. */
-  private flush(session: SessionRow): Promise<void> {
-    if (this.flushing !== undefined) return this.flushing.then(() => this.flush(session));
-    const rows = this.ctx.storage.sql.exec<{ seq: number; text: string }>("select seq, text from segments where appended = 0 order by seq").toArray();
-    const last = rows.at(-1);
-    if (last === undefined) return Promise.resolve();
-    const ctx = this.context(`voice:${session.session_id}:append`, session.user_id);
-    this.flushing = appendLiveSegments({
-      ctx,
-      input: { userId: session.user_id, noteId: session.note_id, segments: rows.map((row) => row.text), maxContentLength: session.max_content_length },
-    })
-      .then(() => {
-        this.ctx.storage.sql.exec("update segments set appended = 1 where seq <= ?", last.seq);
-      })
-      .catch((error: unknown) => ctx.log.warn("live segments not appended yet (kept for the settlement)", { error }))
-      .finally(() => {
+  /**
+   * Appends the stored, not yet appended segments – one statement for all that are waiting; one append on the
+   * wire at a time (segments arriving meanwhile go in the next). Once the session is finishing, the
+   * settlement takes the rest. A failed append leaves them for the settlement.
+   */
+  private flush(live: Live): Promise<void> {
+    this.flushing ??= (async () => {
+      const session = live.session;
+      const ctx = this.context(`voice:${session.session_id}:append`, session.user_id);
+      try {
+        while (live.finishing === undefined) {
+          const rows = this.ctx.storage.sql.exec<{ seq: number; text: string }>("select seq, text from segments where appended = 0 order by seq").toArray();
+          const last = rows.at(-1);
+          if (last === undefined) break;
+          const continues = this.appendedBefore();
+          await appendLiveSegments({
+            ctx,
+            input: { userId: session.user_id, noteId: session.note_id, segments: rows.map((row) => row.text), maxContentLength: session.max_content_length, continues },
+          });
+          this.ctx.storage.sql.exec("update segments set appended = 1 where seq <= ?", last.seq);
+        }
+      } catch (error) {
+        ctx.log.warn("live segments not appended yet (kept for the settlement)", { error });
+      } finally {
         this.flushing = undefined;
-      });
+      }
+    })();
     return this.flushing;
   }
 
@@ -277,7 +295,7 @@ export class VoiceRelay extends DurableObject<Bindings> {
    * its segments leave storage; on failure they stay for the alarm to try again.
    */
   private async settle(session: SessionRow): Promise<{ credits_used: number; duration_seconds: number } | undefined> {
-    if (this.flushing !== undefined) await this.flushing;
+    while (this.flushing !== undefined) await this.flushing;
     const sql = this.ctx.storage.sql;
     const segments = sql.exec<{ text: string }>("select text from segments where appended = 0 order by seq").toArray().map((row) => row.text);
     const ctx = this.context(`voice:${session.session_id}:settle`, session.user_id);
@@ -290,6 +308,7 @@ export class VoiceRelay extends DurableObject<Bindings> {
           noteId: session.note_id,
           segments,
           maxContentLength: session.max_content_length,
+          continues: this.appendedBefore(),
           durationSeconds: session.audio_seconds,
         },
       });
@@ -303,6 +322,10 @@ export class VoiceRelay extends DurableObject<Bindings> {
       await this.ctx.storage.setAlarm(Date.now() + KEEPALIVE_MS);
       return undefined;
     }
+  }
+
+  private appendedBefore(): boolean {
+    return this.ctx.storage.sql.exec("select 1 from segments where appended = 1 limit 1").toArray().length > 0;
   }
 
   /** A session in storage that no socket of this instance holds (the instance before this one was evicted). */

@@ -11,7 +11,7 @@ export const AUTH_TIMEOUT_MS = 5_000;
 /** How long to wait for Deepgram's last results after CloseStream before settling anyway. */
 export const FINALIZE_TIMEOUT_MS = 5_000;
 /** Frames a client sent while the relay was still checking and connecting (held, then relayed in order). */
-export const MAX_HELD_FRAMES = 64;
+export const MAX_HELD_FRAMES = 512;
 
 export const clientMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("auth"), token: z.string().min(1).max(4096) }),

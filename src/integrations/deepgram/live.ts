@@ -33,6 +33,7 @@ export async function openDeepgramLive(input: { baseUrl: string; apiKey: string 
     throw new DeepgramLiveFailure(response.status, `Deepgram refused the live socket (${response.status})`);
   }
   socket.accept();
+  socket.binaryType = "arraybuffer";
   return socket;
 }
 

@@ -25,12 +25,15 @@ export function cutToLimit(text: string, max: number): string {
  * row as it is at commit (no read, no version needed: a PATCH in between is kept), `source: voice`, version
  * +1. Answers the note's id when it was there (a deleted note appends nothing). `unlessReference`: only while
  * no credit ledger entry has that reference (a settlement that already happened appends nothing again).
+ * `continues`: the text continues what this session appended before (joined by a space, not a blank line).
  */
-export function appendTranscriptStatement(ctx: ServiceContext, input: { userId: string; noteId: string; transcript: string; maxContentLength: number; unlessReference?: string }) {
+export function appendTranscriptStatement(ctx: ServiceContext, input: { userId: string; noteId: string; transcript: string; maxContentLength: number; unlessReference?: string; continues?: boolean }) {
   const stamp = ctx.clock.now().toISOString();
+  // A live session's later segments continue its first one's paragraph.
+  const separator = input.continues === true ? " " : TRANSCRIPT_SEPARATOR;
   return ctx.db.execute<{ id: string }>(sql`
     update notes set
-      content = left(case when content = '' then ${input.transcript} else content || ${TRANSCRIPT_SEPARATOR} || ${input.transcript} end,
+      content = left(case when content = '' then ${input.transcript} else content || ${separator} || ${input.transcript} end,
         greatest(char_length(content), ${input.maxContentLength}::int)),
       source = 'voice', version = version + 1, updated_at = ${stamp}::timestamptz
     where id = ${input.noteId} and user_id = ${input.userId}

@@ -56,6 +56,8 @@ export interface LiveSegmentsInput {
   /** Final segments in order (not yet appended). */
   segments: string[];
   maxContentLength: number;
+  /** This session appended segments before: these continue them (a space, not a new paragraph). */
+  continues: boolean;
 }
 
 /** One statement; false when the note is gone (deleted meanwhile). */

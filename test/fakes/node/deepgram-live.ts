@@ -91,7 +91,7 @@ function session(ws: WebSocket, tallies: Map<string, LiveTally>): void {
   ws.on("message", (data, isBinary) => {
     if (isBinary) {
       if (data.length >= 4 && data.toString("latin1", 0, 4) === MAGIC) {
-        script = { ...script, ...(JSON.parse(data.toString("utf8", 4)) as LiveScript) };
+        script = { ...script, ...scriptOf(data.toString("utf8", 4)) };
         tally = tallies.get(script.id) ?? tally;
         tally.connections += 1;
         tallies.set(script.id, tally);
@@ -104,7 +104,7 @@ function session(ws: WebSocket, tallies: Map<string, LiveTally>): void {
       if (into === script.final_every) results(true, frames);
       return;
     }
-    const message = JSON.parse(data.toString("utf8")) as { type?: string };
+    const message = controlMessage(data.toString("utf8"));
     if (message.type === "KeepAlive") tally.keepalives += 1;
     if (message.type === "Finalize") {
       tally.finalizes += 1;
@@ -116,4 +116,26 @@ function session(ws: WebSocket, tallies: Map<string, LiveTally>): void {
       ws.close(1000, "");
     }
   });
+}
+
+/** A text frame as Deepgram reads it: JSON with a `type`, anything else ignored (Deepgram answers an error). */
+function controlMessage(text: string): { type?: string } {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null && "type" in value && typeof value.type === "string" ? { type: value.type } : {};
+  } catch {
+    return {};
+  }
+}
+
+function scriptOf(text: string): Partial<LiveScript> & { id: string } {
+  const value: unknown = JSON.parse(text);
+  if (typeof value !== "object" || value === null || !("id" in value) || typeof value.id !== "string") throw new Error("live script needs an id");
+  const number = (key: string): number | undefined => {
+    const field: unknown = key in value ? Reflect.get(value, key) : undefined;
+    return typeof field === "number" ? field : undefined;
+  };
+  const frameMs = number("frame_ms");
+  const finalEvery = number("final_every");
+  return { id: value.id, ...(frameMs !== undefined && { frame_ms: frameMs }), ...(finalEvery !== undefined && { final_every: finalEvery }) };
 }
