@@ -13958,7 +13958,12 @@ export interface paths {
                     /** @description The note the transcript is appended to (yours). */
                     note_id: string;
                 };
-                header?: never;
+                header: {
+                    /** @description A WebSocket handshake (RFC 6455); anything else → 400. */
+                    upgrade: string;
+                    /** @description `bearer, <access token>` (or authenticate with the first message). */
+                    "sec-websocket-protocol"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };

@@ -93,52 +93,83 @@ export class VoiceRelay extends DurableObject<Bindings> {
     return new Response(null, { status: 101, webSocket: pair[0], headers: token === undefined ? {} : { "Sec-WebSocket-Protocol": "bearer" } });
   }
 
-  /** Auth (subprotocol or first message), the start checks, Deepgram – frames meanwhile are held or refused. */
+  /**
+   * Auth (subprotocol or first message), the start checks, Deepgram. Frames meanwhile: audio is held (after
+   * auth) and relayed once Deepgram is open; a violation, or the client leaving, is noted and decided at the
+   * next step (a promise that already resolved cannot be rejected any more).
+   */
   private async admit(client: WebSocket, noteId: string, headerToken: string | undefined): Promise<void> {
     const held: ArrayBuffer[] = [];
     let token = headerToken;
-    let refused = false;
-    let overflow = false;
+    let admitted = false;
+    let violation: RelayError | undefined;
+    let ended = false;
+    let gone = false;
+    let wake: (() => void) | undefined;
+    let wakeAuth: ((token: string) => void) | undefined;
+    const violate = (error: RelayError) => {
+      violation ??= error;
+      wake?.();
+    };
     const authed = new Promise<string>((resolve, reject) => {
-      if (token !== undefined) resolve(token);
-      const timer = setTimeout(() => reject(new RelayError("UNAUTHORIZED", "Send {type:\"auth\", token} first.")), AUTH_TIMEOUT_MS);
-      client.addEventListener("message", (event) => {
-        if (refused || this.live?.client === client) return;
-        if (typeof event.data !== "string") {
-          if (token === undefined) return reject(new RelayError("UNAUTHORIZED", "Audio before authentication."));
-          if (!(event.data instanceof ArrayBuffer)) return reject(new RelayError("VALIDATION_ERROR", "Unreadable frame."));
-          if (event.data.byteLength > MAX_FRAME_BYTES) return reject(new RelayError("VALIDATION_ERROR", `Audio frames are at most ${MAX_FRAME_BYTES} bytes.`));
-          if (held.length >= MAX_HELD_FRAMES) overflow = true;
-          else held.push(event.data);
-          return;
-        }
-        const message = parseClient(event.data);
-        if (message?.type === "auth" && token === undefined) {
-          clearTimeout(timer);
-          token = message.token;
-          resolve(message.token);
-          return;
-        }
-        reject(new RelayError("VALIDATION_ERROR", "Not a message of this protocol before the stream started."));
-      });
-      client.addEventListener("close", () => reject(new RelayError("VALIDATION_ERROR", "closed")));
-      if (token !== undefined) clearTimeout(timer);
+      if (token !== undefined) return resolve(token);
+      wake = () => reject(violation ?? new RelayError("VALIDATION_ERROR", "closed"));
+      const timer = setTimeout(() => violate(new RelayError("UNAUTHORIZED", 'Send {"type":"auth","token":"…"} first.')), AUTH_TIMEOUT_MS);
+      const resolveWith = (value: string) => {
+        clearTimeout(timer);
+        resolve(value);
+      };
+      wakeAuth = resolveWith;
     });
+    client.addEventListener("message", (event) => {
+      if (admitted) return;
+      if (typeof event.data !== "string") {
+        if (token === undefined) return violate(new RelayError("UNAUTHORIZED", "Audio before authentication."));
+        if (!(event.data instanceof ArrayBuffer)) return violate(new RelayError("VALIDATION_ERROR", "Unreadable frame."));
+        if (event.data.byteLength > MAX_FRAME_BYTES) return violate(new RelayError("VALIDATION_ERROR", `Audio frames are at most ${MAX_FRAME_BYTES} bytes.`));
+        if (held.length >= MAX_HELD_FRAMES) return violate(new RelayError("VALIDATION_ERROR", `More than ${MAX_HELD_FRAMES} audio frames before the stream started; nothing was charged.`));
+        held.push(event.data);
+        return;
+      }
+      const message = parseClient(event.data);
+      if (message?.type === "auth" && token === undefined) {
+        token = message.token;
+        wakeAuth?.(message.token);
+        return;
+      }
+      if (message?.type === "end_stream" && token !== undefined) {
+        ended = true;
+        return;
+      }
+      violate(new RelayError("VALIDATION_ERROR", "Not a message of this protocol before the stream started."));
+    });
+    client.addEventListener("close", () => {
+      gone = true;
+      violate(new RelayError("VALIDATION_ERROR", "closed"));
+    });
+    const check = () => {
+      if (violation !== undefined && !(gone && violation.message === "closed" && held.length > 0)) throw violation;
+    };
+    const userId = await this.authenticate(await authed);
+    check();
+    const ctx = this.context(`voice:${noteId}:start`, userId);
+    const start = await checkLiveStart({ ctx, input: { userId, noteId } }).catch((error: unknown) => {
+      const code = error instanceof ApiError ? relayedCode(error.code) : undefined;
+      if (code !== undefined && error instanceof Error) throw new RelayError(code, error.message);
+      throw error;
+    });
+    check();
+    if (this.live !== undefined || this.starting) throw new RelayError("STREAM_IN_PROGRESS", "This note is already being transcribed on another socket.");
+    // Claimed before any await, so a second socket meanwhile is refused.
+    this.starting = true;
+    let deepgram: WebSocket;
+    let session: SessionRow;
     try {
-      const userId = await this.authenticate(await authed);
-      const ctx = this.context(`voice:${noteId}:start`, userId);
-      const start = await checkLiveStart({ ctx, input: { userId, noteId } }).catch((error: unknown) => {
-        const code = error instanceof ApiError ? relayedCode(error.code) : undefined;
-        if (code !== undefined && error instanceof Error) throw new RelayError(code, error.message);
-        throw error;
-      });
-      if (this.live !== undefined || this.starting) throw new RelayError("STREAM_IN_PROGRESS", "This note is already being transcribed on another socket.");
       // A session an evicted instance left behind is settled before a new one starts.
       await this.settleLeftover();
-      if (this.live !== undefined || this.starting) throw new RelayError("STREAM_IN_PROGRESS", "This note is already being transcribed on another socket.");
       const apiKey = ctx.config.DEEPGRAM_API_KEY;
       if (apiKey === undefined) throw new RelayError("AI_SERVICE_UNAVAILABLE", "Transcription is not configured on this server.");
-      const session: SessionRow = {
+      session = {
         session_id: crypto.randomUUID(),
         user_id: userId,
         note_id: noteId,
@@ -146,34 +177,33 @@ export class VoiceRelay extends DurableObject<Bindings> {
         cap_at: Date.now() + MAX_STREAM_SECONDS * 1000,
         audio_seconds: 0,
       };
-      // Claimed before the await on Deepgram, so a second socket meanwhile is refused.
-      this.starting = true;
-      let deepgram: WebSocket;
       try {
         deepgram = await openDeepgramLive({ baseUrl: ctx.config.DEEPGRAM_BASE_URL, apiKey });
       } catch (error) {
         if (error instanceof DeepgramLiveFailure) throw new RelayError("TRANSCRIPTION_FAILED", "The transcription service is not reachable; nothing was charged.");
         throw error;
-      } finally {
-        this.starting = false;
       }
-      refused = true;
-      if (overflow) {
-        closeQuietly(deepgram, 1000, "refused");
-        throw new RelayError("VALIDATION_ERROR", `More than ${MAX_HELD_FRAMES} audio frames before the stream started; nothing was charged.`);
-      }
-      this.ctx.storage.sql.exec(
-        "insert into session (session_id, user_id, note_id, max_content_length, cap_at, audio_seconds) values (?, ?, ?, ?, ?, 0)",
-        session.session_id, session.user_id, session.note_id, session.max_content_length, session.cap_at,
-      );
-      this.live = { session, client, deepgram, lastAudioAt: Date.now() };
-      this.wire(this.live);
-      for (const frame of held) deepgram.send(frame);
-      await this.ctx.storage.setAlarm(Date.now() + KEEPALIVE_MS);
+    } finally {
+      this.starting = false;
+    }
+    try {
+      check();
     } catch (error) {
-      refused = true;
+      closeQuietly(deepgram, 1000, "refused");
       throw error;
     }
+    admitted = true;
+    this.ctx.storage.sql.exec(
+      "insert into session (session_id, user_id, note_id, max_content_length, cap_at, audio_seconds) values (?, ?, ?, ?, ?, 0)",
+      session.session_id, session.user_id, session.note_id, session.max_content_length, session.cap_at,
+    );
+    const live: Live = { session, client, deepgram, lastAudioAt: Date.now() };
+    this.live = live;
+    this.wire(live);
+    for (const frame of held) deepgram.send(frame);
+    await this.ctx.storage.setAlarm(Date.now() + KEEPALIVE_MS);
+    // The client said end_stream, or left, while we were connecting: the audio it sent is still transcribed.
+    if (ended || gone) void this.finish(live);
   }
 
   private async authenticate(token: string): Promise<string> {

@@ -31,6 +31,10 @@ const route = defineRoute({
     query: z.object({
       note_id: z.uuid().openapi({ description: "The note the transcript is appended to (yours)." }),
     }),
+    headers: z.object({
+      upgrade: z.string().regex(/^[Ww][Ee][Bb][Ss][Oo][Cc][Kk][Ee][Tt]$/).openapi({ description: "A WebSocket handshake (RFC 6455); anything else → 400.", example: "websocket" }),
+      "sec-websocket-protocol": z.string().max(8192).optional().openapi({ description: "`bearer, <access token>` (or authenticate with the first message).", example: "bearer, eyJhbGciOiJSUzI1NiIs…" }),
+    }),
   },
   responses: {
     101: { description: "Switching Protocols: the WebSocket of the live transcription protocol above." },
