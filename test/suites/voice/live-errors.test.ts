@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { captureLogs } from "../../support/logs";
 import { newClient } from "../../support/factories";
 import { call, newRequestId } from "../../support/requests";
 import { consumeCreditsNow } from "../../../src/services/credits/consume";
@@ -54,8 +55,13 @@ describe("GET /ws/voice/transcribe: refusals", () => {
   it("a token in the query string is refused (error and close), the subprotocol notwithstanding", async () => {
     const client = await newClient({ tier: "pro" });
     const note = await createNote(client, { content: "" });
+    const logs = captureLogs();
     const socket = await openLive(client.accessToken, note.id, { query: `&token=${client.accessToken}`, invalid: true });
     await errorAndClose(socket, "UNAUTHORIZED");
+    // The token never lands in a log line (the line names the route template, not the URL).
+    expect(logs.text()).not.toContain(client.accessToken);
+    expect(logs.lines().some((line) => line.outcome === "token_in_query_refused")).toBe(true);
+    vi.restoreAllMocks();
   });
 
   it("without an Upgrade header → 400 VALIDATION_ERROR; a bad note_id → 400", async () => {

@@ -28,6 +28,11 @@ describe("GET /ws/voice/transcribe", () => {
     expect(socket.response.headers.get("Sec-WebSocket-Protocol")).toBe("bearer");
     sendFrames(socket, 70);
     await socket.next((m) => m.type === "transcript" && m.is_final && m.text === "segment 7");
+    // Finals are in the note as they arrive, before the stream ends.
+    await expect
+      .poll(async () => (await expectData<NoteJson>(await client.request("GET", `/notes/${note.id}`))).content, { timeout: 10_000 })
+      .toBe("Meeting.\n\nsegment 1 segment 2 segment 3 segment 4 segment 5 segment 6 segment 7");
+    expect(await charges(client.userId)).toEqual([]);
     socket.send(JSON.stringify({ type: "end_stream" }));
     const complete = await socket.next((m) => m.type === "complete");
     expect(complete).toEqual({ type: "complete", credits_used: 10, duration_seconds: 70, note_id: note.id });
