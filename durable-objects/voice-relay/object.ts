@@ -224,7 +224,12 @@ export class VoiceRelay extends DurableObject<Bindings> {
         if (!(event.data instanceof ArrayBuffer)) return this.refuse(live, "VALIDATION_ERROR", "Unreadable frame.");
         if (event.data.byteLength > MAX_FRAME_BYTES) return this.refuse(live, "VALIDATION_ERROR", `Audio frames are at most ${MAX_FRAME_BYTES} bytes.`);
         live.lastAudioAt = Date.now();
-        deepgram.send(event.data);
+        try {
+          deepgram.send(event.data);
+        } catch {
+          // Deepgram's socket went away: its close event finishes the session (settling what was streamed).
+          void this.finish(live);
+        }
         return;
       }
       const message = parseClient(event.data);
