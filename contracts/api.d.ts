@@ -14978,6 +14978,97 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ws/voice/transcribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live transcription into a note (WebSocket)
+         * @description docs/notes-and-voice.md#live-relay-as-built. A WebSocket upgrade. Authenticate with `Sec-WebSocket-Protocol: bearer, <access token>` (the server answers the subprotocol `bearer`) or with a first text message `{"type":"auth","token":"…"}` within 5 s; a token in the query string is refused. Pro only; at least one started minute of credits (5) before any audio is relayed. Client → server: binary audio frames (WebM/Opus, ≤ 32768 bytes each), then `{"type":"end_stream"}`. Server → client: `{"type":"transcript","text","is_final"}`, `{"type":"complete","credits_used","duration_seconds","note_id"}`, `{"type":"error","code","message"}` (codes UNAUTHORIZED, TOKEN_EXPIRED, NOT_FOUND, TIER_REQUIRED, INSUFFICIENT_CREDITS, TASK_ARCHIVED, VALIDATION_ERROR, STREAM_IN_PROGRESS, TRANSCRIPTION_FAILED, AI_SERVICE_UNAVAILABLE, INTERNAL_ERROR), each followed by a close. Hard stop at 300 s of audio or wall time (then `complete`). One socket per note. Final segments are appended to the note as they arrive; credits (5 per started minute of audio streamed) are charged once at the end, also when the client disconnects. Every error after the upgrade arrives on the socket, not as an HTTP status.
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description The note the transcript is appended to (yours). */
+                    note_id: string;
+                };
+                header: {
+                    /** @description A WebSocket handshake (RFC 6455); anything else → 400. */
+                    upgrade: string;
+                    /** @description `bearer, <access token>` (or authenticate with the first message). */
+                    "sec-websocket-protocol"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Switching Protocols: the WebSocket of the live transcription protocol above. */
+                101: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description VALIDATION_ERROR: The request is invalid. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description INTERNAL_ERROR: Something went wrong on our side. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "INTERNAL_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/.well-known/jwks.json": {
         parameters: {
             query?: never;

@@ -18,6 +18,7 @@ import { mountReminders } from "./reminders";
 import { mountNotes } from "./notes";
 import { mountSubscription } from "./subscription";
 import { mountWebhooks } from "./webhooks";
+import { mountVoice } from "./voice";
 
 /** The only place resources are mounted (STYLE §1); each resource registers its own operations. */
 export function mountRoutes(api: AppRouter): void {
@@ -40,4 +41,5 @@ export function mountRoutes(api: AppRouter): void {
   mountNotes(api);
   mountSubscription(api);
   mountWebhooks(api);
+  mountVoice(api);
 }

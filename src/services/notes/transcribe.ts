@@ -11,6 +11,7 @@ import { evaluateRecord, lookupStatement } from "../idempotency/records";
 import type { IdempotencyScope } from "../idempotency/types";
 import { runWrite, type WriteUnit } from "../unit-of-work";
 import { requireUserId } from "../users/get-me";
+import { cutToLimit, joinTranscript } from "./append-transcript";
 import { audioDuration, audioFormatOf } from "./audio-duration";
 import { noteJsonSql, presentNote, type Note, type NoteLimits, type NoteRecord } from "./present";
 import { checkNoteWritable, noteForWriteStatement, noteWriterStatement, toNoteWriter } from "./write-support";
@@ -210,12 +211,6 @@ function claimStatement(unit: WriteUnit, scope: IdempotencyScope, now: Date, lea
     select ${guard("TRANSCRIPTION_IN_PROGRESS", sql`exists (select 1 from claimed)`)}`);
 }
 
-/** Cuts text to `max` code points (what Postgres' char_length counts). */
-function cut(text: string, max: number): string {
-  const chars = [...text];
-  return chars.length <= max ? text : chars.slice(0, max).join("");
-}
-
 /** Step 3, success: one batch appends the transcript, settles a provisional charge and completes the key. */
 async function finish(ctx: ServiceContext, userId: string, started: Started, heard: PrerecordedResult, knownSeconds: number | undefined): Promise<TranscriptionResult> {
   const seconds = knownSeconds ?? heard.duration;
@@ -228,10 +223,10 @@ async function finish(ctx: ServiceContext, userId: string, started: Started, hea
       const current = seen ?? (await reread(unit, userId, started.note.id));
       seen = undefined;
       const stamp = ctx.clock.now().toISOString();
-      const joined = heard.transcript === "" ? current.content : current.content === "" ? heard.transcript : `${current.content}\n\n${heard.transcript}`;
+      const joined = joinTranscript(current.content, heard.transcript);
       const note = presentNote({
         ...current,
-        content: cut(joined, started.limits.max_content_length),
+        content: cutToLimit(joined, started.limits.max_content_length),
         source: "voice",
         audio_duration_seconds: (current.audio_duration_seconds ?? 0) + Math.ceil(seconds),
         transcript_status: "done",

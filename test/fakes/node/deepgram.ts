@@ -1,5 +1,7 @@
 import { randomUUID, createHash } from "node:crypto";
 import type { FakeScript } from "../../support/audio.ts";
+import type { Server } from "node:http";
+import { attachDeepgramLive } from "./deepgram-live";
 import { listen, readBody, sendJson, type RunningServer } from "./http";
 
 /**
@@ -33,8 +35,12 @@ interface Call {
 export async function startDeepgramFake(): Promise<RunningServer> {
   const calls = new Map<string, Call[]>();
   const hanging = new Set<() => void>();
+  let live: ReturnType<typeof attachDeepgramLive> | undefined;
   const server = await listen(async (request, response) => {
     const url = new URL(request.url ?? "/", "http://deepgram");
+    if (request.method === "GET" && url.pathname === "/_control/live" && live !== undefined) {
+      return sendJson(response, 200, live.tally(url.searchParams.get("id") ?? ""));
+    }
     if (request.method === "GET" && url.pathname === "/_control/calls") {
       const list = calls.get(url.searchParams.get("id") ?? "") ?? [];
       return sendJson(response, 200, { count: list.length, queries: list });
@@ -74,11 +80,14 @@ export async function startDeepgramFake(): Promise<RunningServer> {
     const duration = wavDuration(body) ?? script?.duration ?? 42.5;
     const transcript = script?.transcript ?? "";
     sendJson(response, 200, prerecordedResponse(requestId, body, duration, transcript));
+  }, (http: Server) => {
+    live = attachDeepgramLive(http, DEEPGRAM_TEST_KEY);
   });
   return {
     origin: server.origin,
     close: async () => {
       for (const resolve of hanging) resolve();
+      live?.close();
       await server.close();
     },
   };

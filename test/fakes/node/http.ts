@@ -19,6 +19,8 @@ export interface RunningServer {
 
 export async function listen(
   handler: (request: IncomingMessage, response: ServerResponse) => Promise<void> | void,
+  /** Called with the server before it listens (e.g. to take WebSocket upgrades). */
+  attach?: (server: Server) => void,
 ): Promise<RunningServer> {
   const server: Server = createServer((request, response) => {
     Promise.resolve(handler(request, response)).catch((error: unknown) => {
@@ -26,6 +28,7 @@ export async function listen(
       else response.end();
     });
   });
+  attach?.(server);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
   const port = typeof address === "object" && address !== null ? address.port : 0;
