@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ProviderFailure } from "../provider-failure";
 
 /**
  * Checkout.com's Hosted Payments Page (docs/billing.md#checkout): ONE request –
@@ -32,15 +33,8 @@ export interface HostedPaymentSession {
 }
 
 /** Why the call failed; every kind answers 503 and stores nothing. */
-export class CheckoutFailure extends Error {
-  constructor(
-    readonly kind: "status" | "timeout" | "network" | "malformed",
-    message: string,
-    readonly status?: number,
-  ) {
-    super(message);
-    this.name = "CheckoutFailure";
-  }
+export class CheckoutFailure extends ProviderFailure {
+  override name = "CheckoutFailure";
 }
 
 const responseSchema = z.object({

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ProviderFailure } from "../provider-failure";
 
 /**
  * Deepgram's pre-recorded API (docs/notes-and-voice.md#batch-transcription): ONE request –
@@ -26,15 +27,8 @@ export interface PrerecordedResult {
 }
 
 /** Why a call failed; every kind is refunded and answered 502 TRANSCRIPTION_FAILED. */
-export class DeepgramFailure extends Error {
-  constructor(
-    readonly kind: "status" | "timeout" | "network" | "malformed",
-    message: string,
-    readonly status?: number,
-  ) {
-    super(message);
-    this.name = "DeepgramFailure";
-  }
+export class DeepgramFailure extends ProviderFailure {
+  override name = "DeepgramFailure";
 }
 
 const responseSchema = z.object({
