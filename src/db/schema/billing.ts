@@ -100,3 +100,47 @@ export const webhookEvents = pgTable(
     index("webhook_events_user_idx").on(t.userId).where(sql`${t.userId} is not null`),
   ],
 );
+
+export const CHECKOUT_SESSION_STATUSES = ["created", "paid", "declined"] as const;
+export type CheckoutSessionStatus = (typeof CHECKOUT_SESSION_STATUSES)[number];
+
+/**
+ * Every hosted payment session we created (migration 0014), stored when Checkout.com answered: the user and
+ * product a payment is applied to come from here, matched by the payment's `reference` (or the session id) –
+ * never from the event's metadata alone (docs/billing.md#security).
+ */
+export const checkoutSessions = pgTable(
+  "checkout_sessions",
+  {
+    id: id(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** `pro` or a credit pack's name (CREDIT_PACKS). */
+    product: text("product").notNull(),
+    /** The `reference` sent with the session; Checkout.com echoes it on every payment event. */
+    reference: text("reference").notNull(),
+    /** Checkout.com's hosted payment id (`hpp_…`). */
+    providerSessionId: text("provider_session_id").notNull(),
+    /** Minor units, as charged. */
+    amount: integer("amount").notNull(),
+    currency: text("currency").notNull(),
+    status: text("status", { enum: CHECKOUT_SESSION_STATUSES }).notNull().default("created"),
+    /** The last payment applied through this session. */
+    paymentId: text("payment_id"),
+    expiresAt: timestamptz("expires_at").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    checkSlug("checkout_sessions_product_format", t.product, 64),
+    checkLength("checkout_sessions_reference_length", t.reference, 1, 50),
+    checkLength("checkout_sessions_provider_session_id_length", t.providerSessionId, 1, 255),
+    checkNonNegative("checkout_sessions_amount_non_negative", t.amount),
+    checkLength("checkout_sessions_currency_length", t.currency, 3, 3),
+    checkOneOf("checkout_sessions_status_values", t.status, CHECKOUT_SESSION_STATUSES),
+    unique("checkout_sessions_reference_unique").on(t.reference),
+    unique("checkout_sessions_provider_session_unique").on(t.providerSessionId),
+    index("checkout_sessions_user_created_idx").on(t.userId, t.createdAt),
+  ],
+);

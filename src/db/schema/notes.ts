@@ -2,7 +2,7 @@
  * docs/notes-and-voice.md notes (text or voice, standalone or on a task). Migration 0003_notes_reminders.
  */
 import { sql } from "drizzle-orm";
-import { boolean, check, foreignKey, index, integer, pgTable, text, uuid } from "drizzle-orm/pg-core";
+import { boolean, check, foreignKey, index, integer, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
 import {
   checkLength,
   checkNonNegative,
@@ -74,5 +74,29 @@ export const notes = pgTable(
     // The standalone-notes limit (docs/notes-and-voice.md).
     index("notes_user_standalone_idx").on(t.userId).where(sql`${t.taskId} is null`),
     index("notes_converted_task_idx").on(t.convertedTaskId).where(sql`${t.convertedTaskId} is not null`),
+  ],
+);
+
+/**
+ * The final segments of a live transcription session already appended to their note (migration 0014). The
+ * VoiceRelay appends a segment in the same statement that inserts its (session, seq) row, `ON CONFLICT DO
+ * NOTHING`: a relay that crashed between the database commit and its own storage write appends nothing twice
+ * when it retries (docs/notes-and-voice.md#live-transcription).
+ */
+export const liveTranscriptSegments = pgTable(
+  "live_transcript_segments",
+  {
+    sessionId: uuid("session_id").notNull(),
+    /** The segment's position in its session, from 0. */
+    seq: integer("seq").notNull(),
+    noteId: uuid("note_id")
+      .notNull()
+      .references(() => notes.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ name: "live_transcript_segments_pk", columns: [t.sessionId, t.seq] }),
+    checkNonNegative("live_transcript_segments_seq_non_negative", t.seq),
+    index("live_transcript_segments_note_idx").on(t.noteId),
   ],
 );
