@@ -15069,6 +15069,139 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prometheus metrics, summed across isolates
+         * @description docs/operations.md#metrics. Prometheus text format (0.0.4) of every metric in the catalogue, summed over every isolate's flushed deltas. `Authorization: Bearer <METRICS_TOKEN>`; wrong or missing → 401; with no METRICS_TOKEN configured the endpoint does not exist (404). Not rate limited; no database access.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: {
+                    authorization?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The exposition. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": string;
+                    };
+                };
+                /** @description VALIDATION_ERROR: The request is invalid. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "VALIDATION_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description UNAUTHORIZED: Authentication is required. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "UNAUTHORIZED";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description NOT_FOUND: The resource was not found. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "NOT_FOUND";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description INTERNAL_ERROR: Something went wrong on our side. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /**
+                                 * @description Machine-readable error code (docs/errors.md).
+                                 * @enum {string}
+                                 */
+                                code: "INTERNAL_ERROR";
+                                /** @description Human sentence, safe to show. */
+                                message: string;
+                                /** @description Echo of X-Request-ID; quote it in support requests. */
+                                request_id: string;
+                                /** @description Code-specific details (fields, limits, current resource). */
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/.well-known/jwks.json": {
         parameters: {
             query?: never;

@@ -5,6 +5,7 @@ import { createLogger } from "../src/lib/logger";
 import { calculateStreaks } from "../src/services/achievements/streak-job";
 import { runDailyCredits } from "../src/services/credits/daily";
 import { runSubscriptionCheck } from "../src/services/billing/check-job";
+import { metrics } from "../src/services/metrics/recorder";
 import { purgeExpired } from "../src/services/maintenance/purge-expired";
 import { abandonOverdueFocusSessions } from "../src/services/focus/sweep";
 import { relayOutbox } from "../src/services/outbox/relay";
@@ -68,7 +69,9 @@ export async function handleScheduled(controller: ScheduledController, env: Bind
     try {
       const details = await job.run({ ctx, runDate });
       ctx.log.info("cron job finished", { outcome: "success", duration_ms: elapsed(started), db_round_trips: ctx.trace.roundTrips, ...details });
+      metrics.count("cron_job_runs_total", { job: job.name, outcome: "success" });
     } catch (error) {
+      metrics.count("cron_job_runs_total", { job: job.name, outcome: "failure" });
       ctx.log.error("cron job failed", { outcome: "failure", duration_ms: elapsed(started), db_round_trips: ctx.trace.roundTrips, error });
       Sentry.withScope((scope) => {
         scope.setTag("request_id", label);
@@ -77,6 +80,7 @@ export async function handleScheduled(controller: ScheduledController, env: Bind
       });
     }
   }
+  metrics.scheduleFlush(env, (promise) => execution.waitUntil(promise));
 }
 
 function elapsed(started: number): number {

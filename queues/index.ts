@@ -1,5 +1,6 @@
 import type { Bindings } from "../src/env";
 import { createLogger, type Logger } from "../src/lib/logger";
+import { metrics } from "../src/services/metrics/recorder";
 import { systemContext } from "../src/services/system-context";
 import { messageHandlers } from "./consumers";
 import { DoNotRetry, queueMessageSchema, RetryLater, type MessageHandler, type QueueMessageType } from "./messages";
@@ -23,6 +24,22 @@ export function retryDelaySeconds(attempts: number): number {
  */
 export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Bindings, execution: ExecutionContext): Promise<void> {
   const deadLetter = batch.queue.endsWith("-dlq");
+  const counted = (outcome: "acked" | "retried" | "invalid" | "dropped" | "dead_lettered") =>
+    metrics.count("queue_messages_total", { queue: batch.queue.replace(/-dlq$/, ""), outcome });
+  try {
+    await handleMessages(batch, env, execution, deadLetter, counted);
+  } finally {
+    metrics.scheduleFlush(env, (promise) => execution.waitUntil(promise));
+  }
+}
+
+async function handleMessages(
+  batch: MessageBatch<unknown>,
+  env: Bindings,
+  execution: ExecutionContext,
+  deadLetter: boolean,
+  counted: (outcome: "acked" | "retried" | "invalid" | "dropped" | "dead_lettered") => void,
+): Promise<void> {
   for (const message of batch.messages) {
     const label = `queue:${batch.queue}:${message.id}`;
     const fields = { queue: batch.queue, message_id: message.id, attempts: message.attempts };
@@ -31,6 +48,7 @@ export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Bindin
       const log = createLogger(label, fields);
       if (deadLetter) log.warn("dead-lettered message", { outcome: "dead_lettered" });
       else log.error("message body does not parse", { outcome: "invalid_body" });
+      counted(deadLetter ? "dead_lettered" : "invalid");
       message.ack();
       continue;
     }
@@ -41,10 +59,12 @@ export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Bindin
       const ctx = systemContext(env, execution, label, parsed.data.type, { log: fields });
       log = ctx.log;
       await handler({ ctx, message: parsed.data });
+      counted("acked");
       message.ack();
     } catch (error) {
       if (error instanceof DoNotRetry) {
         log.warn("message cannot succeed; acked", { outcome: "dropped", error });
+        counted("dropped");
         message.ack();
         continue;
       }
@@ -52,10 +72,12 @@ export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Bindin
         // The consumer knows when to come back (e.g. the push service's Retry-After).
         const delaySeconds = Math.min(MAX_ASKED_DELAY_SECONDS, Math.max(0, Math.ceil(error.delaySeconds)));
         log.warn("message failed for now; retrying when asked", { outcome: "retry", error, delay_seconds: delaySeconds });
+        counted("retried");
         message.retry({ delaySeconds });
         continue;
       }
       log.error("message failed; retrying", { outcome: "retry", error });
+      counted("retried");
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     }
   }

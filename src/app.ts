@@ -7,6 +7,7 @@ import { authentication } from "./middleware/auth";
 import { idempotency } from "./middleware/idempotency";
 import { rateLimit } from "./middleware/rate-limit";
 import { requestLog } from "./middleware/logging";
+import { requestMetrics } from "./middleware/metrics";
 import { requestId } from "./middleware/request-id";
 import { jsonBodyEncoding } from "./middleware/json-body";
 import { DOCS_PATH, noStore, securityHeaders } from "./middleware/security-headers";
@@ -44,9 +45,9 @@ export interface AppOptions {
 export function createApp(options: AppOptions = {}): AppRouter {
   const app = createRouter();
 
-  // Order: id first (every response and log line carries it), log around everything, then headers (no-store
+  // Order: id first (every response and log line carries it), log and metrics around everything, then headers (no-store
   // on /api/v1), config, CORS (needs config), body limit, UTF-8 of JSON bodies, and the per-request service context.
-  app.use("*", requestId, requestLog, securityHeaders, noStore(API_PREFIX), configuration, cors);
+  app.use("*", requestId, requestLog, requestMetrics, securityHeaders, noStore(API_PREFIX), configuration, cors);
   app.use(`${API_PREFIX}/*`, bodyLimit(API_PREFIX), jsonBodyEncoding, servicesContext);
   // Each operation's flags (routes/define-route.ts) say what it needs: an access token (default), which
   // rate-limit budget, an Idempotency-Key. Authentication sets the user; limits and idempotency are per user.

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { UserGuard } from "../durable-objects/user-guard/object";
 import type { VoiceRelay } from "../durable-objects/voice-relay/object";
 import type { UserHub } from "../durable-objects/user-hub/object";
+import type { MetricsAggregate } from "../durable-objects/metrics-aggregate/object";
 
 /**
  * Worker bindings: what wrangler.toml wires (Durable Objects, Queues) plus the raw string variables of
@@ -11,6 +12,7 @@ export interface Bindings {
   USER_GUARD: DurableObjectNamespace<UserGuard>;
   VOICE_RELAY: DurableObjectNamespace<VoiceRelay>;
   USER_HUB: DurableObjectNamespace<UserHub>;
+  METRICS_AGGREGATE: DurableObjectNamespace<MetricsAggregate>;
   REMINDERS_QUEUE: Queue;
   RECURRING_QUEUE: Queue;
   PUSH_QUEUE: Queue;

@@ -1,4 +1,6 @@
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import { matchedRoutes } from "hono/route";
 import type { AppEnv } from "../app-env";
 import { createLogger } from "../lib/logger";
 
@@ -29,7 +31,7 @@ export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
   const line: Omit<RequestLogLine, "timestamp" | "level" | "request_id"> = {
     user_id: c.get("userId") ?? null,
     method: c.req.method,
-    route: matchedRoute(c.req.routePath),
+    route: matchedRoute(c),
     status,
     duration_ms: Math.round((performance.now() - started) * 100) / 100,
     db_round_trips: c.get("services")?.trace.roundTrips ?? 0,
@@ -39,7 +41,14 @@ export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
   createLogger(c.get("requestId")).line(level, line);
 });
 
-// Operations never end in a wildcard: a wildcard means only middleware matched (404/405), logged under one name.
-function matchedRoute(routePath: string): string {
-  return routePath.endsWith("*") ? "(unmatched)" : routePath;
+/**
+ * The template of the operation the request matched – also when a middleware answered before the handler ran
+ * (401, 429): the router matched the operation at the start. Only middleware (method ALL) matched → 404/405,
+ * logged under one name.
+ */
+export function matchedRoute(c: Context): string {
+  for (const route of matchedRoutes(c)) {
+    if (route.method !== "ALL" && !route.path.endsWith("*")) return route.path;
+  }
+  return "(unmatched)";
 }

@@ -19,6 +19,7 @@ import { mountNotes } from "./notes";
 import { mountSubscription } from "./subscription";
 import { mountWebhooks } from "./webhooks";
 import { mountVoice } from "./voice";
+import { mountMetrics } from "./metrics";
 
 /** The only place resources are mounted (STYLE §1); each resource registers its own operations. */
 export function mountRoutes(api: AppRouter): void {
@@ -42,4 +43,5 @@ export function mountRoutes(api: AppRouter): void {
   mountSubscription(api);
   mountWebhooks(api);
   mountVoice(api);
+  mountMetrics(api);
 }

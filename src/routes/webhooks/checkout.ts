@@ -5,6 +5,7 @@ import { ApiError } from "../../errors/api-error";
 import { verifyCheckoutSignature } from "../../integrations/checkout/signature";
 import { checkoutEventSchema, processCheckoutEvent } from "../../services/billing/webhook";
 import { dataEnvelope, defineRoute } from "../define-route";
+import { metrics } from "../../services/metrics/recorder";
 import type { AppRouter } from "../router";
 
 export const SIGNATURE_HEADER = "Cko-Signature";
@@ -60,7 +61,13 @@ const route = defineRoute({
 
 export function registerCheckoutWebhook(router: AppRouter): void {
   router.openapi(route, async (c) => {
+    const started = performance.now();
     const ctx = { ...c.get("services"), actor: { type: "webhook", provider: "checkout" } as const };
-    return c.json({ data: await processCheckoutEvent({ ctx, input: c.req.valid("json") }) }, 200);
+    const input = c.req.valid("json");
+    const outcome = await processCheckoutEvent({ ctx, input });
+    // Signed by Checkout.com, so the type is one of its (bounded) event types.
+    const eventType = /^[a-z_]{1,64}$/.test(input.type) ? input.type : "other";
+    metrics.observe("webhook_processing_duration_seconds", { provider: "checkout", event_type: eventType }, (performance.now() - started) / 1000);
+    return c.json({ data: outcome }, 200);
   });
 }

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { ServiceContext } from "../context";
+import { metrics } from "../metrics/recorder";
 import { byKindSchema, check, contribute, ledgerRequestId, ownWrite, requireUnit, type CreditOperation } from "./operation";
 
 export interface ConsumeInput {
@@ -44,7 +45,12 @@ export function consumeCredits({ ctx, input }: { ctx: ServiceContext; input: Con
   const statement = unit.ctx.db.execute<{ result: unknown }>(sql`
     select perpetua_consume_credits(${input.userId}::uuid, ${input.amount}::int, ${input.reason}, ${input.reference},
       ${ledgerRequestId(unit.ctx)}, ${unit.ctx.clock.now().toISOString()}::timestamptz) as result`);
-  return contribute(unit, statement, outcomeSchema);
+  const operation = contribute(unit, statement, outcomeSchema);
+  unit.afterCommit(async () => {
+    const { consumed, replayed } = operation.outcome;
+    if (!replayed && consumed > 0) metrics.count("ai_credits_consumed_total", { kind: input.reason }, consumed);
+  });
+  return operation;
 }
 
 /** `consumeCredits` as its own write (one round trip); throws the 402 when there are not enough credits. */

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { ServiceContext } from "../context";
+import { metrics } from "../metrics/recorder";
 import { check, contribute, ledgerRequestId, ownWrite, requireUnit, type CreditOperation } from "./operation";
 
 export interface RefundInput {
@@ -35,7 +36,12 @@ export function refundCredits({ ctx, input }: { ctx: ServiceContext; input: Refu
   const statement = unit.ctx.db.execute<{ result: unknown }>(sql`
     select perpetua_refund_credits(${input.userId}::uuid, ${input.reference}, ${input.reason}, ${ledgerRequestId(unit.ctx)},
       ${unit.ctx.clock.now().toISOString()}::timestamptz) as result`);
-  return contribute(unit, statement, outcomeSchema);
+  const operation = contribute(unit, statement, outcomeSchema);
+  unit.afterCommit(async () => {
+    const { refunded, replayed } = operation.outcome;
+    if (!replayed && refunded > 0) metrics.count("ai_credits_refunded_total", { kind: input.reason }, refunded);
+  });
+  return operation;
 }
 
 /** `refundCredits` as its own write (one round trip). */

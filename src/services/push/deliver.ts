@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { ServiceContext } from "../context";
+import { metrics } from "../metrics/recorder";
 import { notificationColumns, presentNotification, type NotificationRecord } from "../notifications/present";
 import { DoNotRetry, RetryLater, type MessageHandler } from "../outbox/messages";
 import { runWrite, type WriteUnit } from "../unit-of-work";
@@ -121,6 +122,7 @@ async function deliverOne(ctx: ServiceContext, vapid: VapidKeys, notificationId:
     response = await fetch(request.url, { ...request.init, signal: AbortSignal.timeout(PUSH_TIMEOUT_MS) });
   } catch (error) {
     await recordRetryable(ctx, notificationId, subscriptionId, null);
+    metrics.count("push_deliveries_total", { outcome: "retried" });
     throw new RetryLater(`push service unreachable: ${error instanceof Error ? error.message : String(error)}`);
   }
   await response.body?.cancel();
@@ -135,19 +137,24 @@ async function deliverOne(ctx: ServiceContext, vapid: VapidKeys, notificationId:
     // The push-delivery objective (ops/alerts.yml push_delivery_delay_seconds): notification created → accepted.
     const delaySeconds = (ctx.clock.now().getTime() - Date.parse(notification.created_at)) / 1000;
     log.info("push delivered", { outcome: "push_delivered", status_code: status, delay_seconds: delaySeconds });
+    metrics.observe("push_delivery_delay_seconds", { source: notification.kind === "reminder" ? "reminder" : "notification" }, delaySeconds);
+    metrics.count("push_deliveries_total", { outcome: "delivered" });
     return;
   }
   if (status === 404 || status === 410) {
     await ctx.db.execute(sql`delete from push_subscriptions where id = ${subscriptionId}`);
     log.info("push subscription gone at the push service; deleted", { outcome: "push_subscription_gone", status_code: status });
+    metrics.count("push_deliveries_total", { outcome: "subscription_gone" });
     return;
   }
   if (status === 429 || status >= 500) {
     await recordRetryable(ctx, notificationId, subscriptionId, status);
+    metrics.count("push_deliveries_total", { outcome: "retried" });
     throw new RetryLater(`push service answered ${status}`, retryAfterSeconds(response.headers.get("Retry-After"), now));
   }
   await ctx.db.execute(sql`update push_deliveries set status = 'failed', last_status_code = ${status}, claimed_until = null, updated_at = now()
     where notification_id = ${notificationId} and subscription_id = ${subscriptionId}`);
+  metrics.count("push_deliveries_total", { outcome: "refused" });
   throw new DoNotRetry(`push service refused the message with ${status}`);
 }
 

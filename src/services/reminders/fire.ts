@@ -1,3 +1,4 @@
+import { metrics } from "../metrics/recorder";
 import { sql } from "drizzle-orm";
 import type { ReminderStatus } from "../../db/schema/reminders";
 import { guard } from "../guards";
@@ -39,6 +40,9 @@ export const fireReminder: MessageHandler<"reminder_fire"> = async ({ ctx, messa
       throw error;
     },
   );
+  if (outcome.outcome === "sent" || outcome.outcome === "failed") {
+    metrics.observe("reminder_lateness_seconds", {}, (ctx.clock.now().getTime() - Date.parse(message.remind_at)) / 1000);
+  }
   ctx.log.info(`reminder ${outcome.outcome}`, {
     ...outcome,
     reminder_id: message.reminder_id,
