@@ -1,5 +1,6 @@
 import type { Bindings } from "../src/env";
 import { createLogger, type Logger } from "../src/lib/logger";
+import { reportError } from "../src/lib/sentry";
 import { metrics } from "../src/services/metrics/recorder";
 import { systemContext } from "../src/services/system-context";
 import { messageHandlers } from "./consumers";
@@ -77,6 +78,7 @@ async function handleMessages(
         continue;
       }
       log.error("message failed; retrying", { outcome: "retry", error });
+      reportError(error, { request_id: label, queue: batch.queue, message_type: parsed.data.type, attempts: String(message.attempts) });
       counted("retried");
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     }

@@ -3,6 +3,7 @@ import { handleScheduled } from "../cron";
 import { handleQueueBatch } from "../queues";
 import { createApp, type AppOptions } from "./app";
 import type { Bindings } from "./env";
+import { sentryOptions } from "./lib/sentry";
 
 /**
  * The Worker's handlers – fetch (the Hono app), queue and scheduled – wrapped by Sentry, which is disabled
@@ -12,12 +13,7 @@ import type { Bindings } from "./env";
 export function createWorker(options: AppOptions = {}): ExportedHandler<Bindings> {
   const app = createApp(options);
   return Sentry.withSentry<Bindings, unknown, unknown, ExportedHandler<Bindings>>(
-    (env) => ({
-      dsn: typeof env.SENTRY_DSN === "string" && env.SENTRY_DSN !== "" ? env.SENTRY_DSN : undefined,
-      environment: typeof env.ENVIRONMENT === "string" ? env.ENVIRONMENT : "development",
-      sendDefaultPii: false,
-      tracesSampleRate: 0,
-    }),
+    sentryOptions,
     {
       fetch: app.fetch,
       queue: handleQueueBatch,

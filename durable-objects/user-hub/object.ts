@@ -114,7 +114,7 @@ export class UserHub extends DurableObject<HubEnv> {
    * every open stream. Returns the ids given. One call per write (services/realtime/publish.ts).
    */
   async publish(events: PublishedEvent[]): Promise<number[]> {
-    if (this.knobs.publishFault === "fail") throw new Error("publish refused (test knob)");
+    if (this.knobs.publishFault === "fail") throw new Error(`publish refused (test knob) by hub ${this.ctx.id.toString()}`);
     if (this.knobs.publishFault === "slow") await new Promise((resolve) => setTimeout(resolve, 3_000));
     if (events.length === 0) return [];
     const sql = this.ctx.storage.sql;

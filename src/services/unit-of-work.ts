@@ -1,4 +1,5 @@
 import type { SQL } from "drizzle-orm";
+import { reportError } from "../lib/sentry";
 import type { BatchItem } from "drizzle-orm/batch";
 import { ApiError } from "../errors/api-error";
 import { isRetryableWriteConflict } from "../db/errors";
@@ -217,7 +218,10 @@ export class WriteUnit {
       (async () => {
         if (messages.length > 0) await sendAfterCommit(after, messages);
         for (const item of work) {
-          await item(after).catch((error: unknown) => after.log.warn("after-commit work failed", { error }));
+          await item(after).catch((error: unknown) => {
+            after.log.warn("after-commit work failed", { error });
+            reportError(error, { request_id: after.requestId, stage: "after_commit" });
+          });
         }
       })(),
     );
