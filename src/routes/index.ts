@@ -19,6 +19,8 @@ import { mountNotes } from "./notes";
 import { mountSubscription } from "./subscription";
 import { mountWebhooks } from "./webhooks";
 import { mountVoice } from "./voice";
+import { mountAiGate } from "./ai/gate";
+import { mountAiSuggestions } from "./ai/suggestions";
 
 /** The only place resources are mounted (STYLE §1); each resource registers its own operations. */
 export function mountRoutes(api: AppRouter): void {
@@ -42,4 +44,7 @@ export function mountRoutes(api: AppRouter): void {
   mountSubscription(api);
   mountWebhooks(api);
   mountVoice(api);
+  // The AI gate first: every /ai/* route answers 503 without OPENAI_API_KEY (routes/ai/gate.ts).
+  mountAiGate(api);
+  mountAiSuggestions(api);
 }
