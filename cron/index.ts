@@ -12,6 +12,7 @@ import { relayOutbox } from "../src/services/outbox/relay";
 import { sweepRecurring } from "../src/services/recurring/sweep";
 import { sweepReminders } from "../src/services/reminders/schedule";
 import { systemContext } from "../src/services/system-context";
+import { expireSuggestions } from "../src/services/ai/suggestions/expire";
 import type { CronJob } from "./job";
 
 export const DAILY = "0 0 * * *";
@@ -47,6 +48,7 @@ export const cronJobs: Record<string, CronJob[]> = {
     { name: "abandon_focus_sessions", run: ({ ctx }) => abandonOverdueFocusSessions({ ctx }) },
     { name: "recurring_sweep", run: ({ ctx }) => sweepRecurring({ ctx }) },
     { name: "reminders_sweep", run: ({ ctx }) => sweepReminders({ ctx }) },
+    { name: "expire_ai_suggestions", run: ({ ctx }) => expireSuggestions({ ctx }) },
   ],
 };
 

@@ -58,6 +58,8 @@ export default defineConfig({
                 CHECKOUT_SUCCESS_URL: "https://app.perpetua.test/billing/success",
                 CHECKOUT_CANCEL_URL: "https://app.perpetua.test/billing/cancel",
                 CHECKOUT_FAILURE_URL: "https://app.perpetua.test/billing/failure",
+                // AI configured (the /ai/* gate); test/suites/ai/suggestions-config.test.ts runs a Worker without it.
+                OPENAI_API_KEY: "sk-test-perpetua",
               },
             },
           })),

@@ -29,6 +29,7 @@ export const errorCodes = {
   },
   LIMIT_EXCEEDED: { status: 409, message: "A limit of your plan has been reached." },
   TASK_ARCHIVED: { status: 409, message: "The task is archived and cannot be changed." },
+  SUGGESTION_NOT_PENDING: { status: 409, message: "This suggestion was already confirmed, rejected or has expired." },
   FOCUS_SESSION_RUNNING: { status: 409, message: "A focus session is already running." },
   ALREADY_SUBSCRIBED: { status: 409, message: "You already have a Pro subscription." },
   TOMBSTONE_EXPIRED: { status: 410, message: "The recovery window has passed." },

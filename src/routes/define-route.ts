@@ -4,7 +4,7 @@ import { errorResponses } from "../errors/openapi";
 import { defaultFlags, registerRouteFlags, type RouteFlags } from "../middleware/route-flags";
 import { bodyLimitApplies } from "../middleware/body-limit";
 
-interface RouteExtras {
+export interface RouteExtras {
   /** Error codes this operation itself can answer (beyond the ones its features imply, added below). */
   errors?: readonly ErrorCode[];
   /** Whether the operation reads or writes the database (adds SERVICE_UNAVAILABLE). Default true. */

@@ -20,6 +20,8 @@ import { mountSubscription } from "./subscription";
 import { mountWebhooks } from "./webhooks";
 import { mountVoice } from "./voice";
 import { mountMetrics } from "./metrics";
+import { mountAiGate } from "./ai/gate";
+import { mountAiSuggestions } from "./ai/suggestions";
 
 /** The only place resources are mounted (STYLE §1); each resource registers its own operations. */
 export function mountRoutes(api: AppRouter): void {
@@ -44,4 +46,7 @@ export function mountRoutes(api: AppRouter): void {
   mountWebhooks(api);
   mountVoice(api);
   mountMetrics(api);
+  // The AI gate first: every /ai/* route answers 503 without OPENAI_API_KEY (routes/ai/gate.ts).
+  mountAiGate(api);
+  mountAiSuggestions(api);
 }

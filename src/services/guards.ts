@@ -129,6 +129,14 @@ const GUARDS = {
     details: none,
     error: () => new ApiError("IDEMPOTENCY_IN_PROGRESS", { message: "A request with this Idempotency-Key is still being processed; retry shortly.", headers: { "Retry-After": "1" } }),
   }),
+  /** docs/ai.md#confirmation: the suggestion was confirmed, rejected or expired between read and commit (a parallel confirm won). */
+  SUGGESTION_NOT_PENDING: entry({ details: none, error: () => new ApiError("SUGGESTION_NOT_PENDING") }),
+  /** A note conversion lost to another one (the note's `converted_at` was set meanwhile): 409 with the note as it is. */
+  NOTE_ALREADY_CONVERTED: entry({
+    details: z.object({ current: noteRecord.nullable() }),
+    error: ({ current }) =>
+      current === null ? new NotFound("Note") : new ApiError("VERSION_CONFLICT", { message: "The note was already converted into a task.", details: { current: presentNote(current) } }),
+  }),
   /** The state a write's response was computed from changed under it (e.g. a task's subtask counters). */
   STATE_MOVED: entry({ details: none, retry: true }),
 } as const;

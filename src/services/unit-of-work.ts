@@ -84,6 +84,7 @@ export class WriteUnit {
   readonly #messages: Enqueued[] = [];
   readonly #afterCommit: ((ctx: ServiceContext) => Promise<void>)[] = [];
   readonly #bindings: Binding[] = [];
+  readonly #supplied = new Map<string, unknown>();
   #loading: Promise<void> | undefined;
 
   constructor(ctx: ServiceContext, operation: string, userId?: string, subjectId?: string) {
@@ -94,11 +95,28 @@ export class WriteUnit {
     this.userId = userId ?? (actor.type === "user" || actor.type === "ai" ? actor.userId : undefined);
   }
 
-  /** A statement for the next read round trip. Its result is there after `await unit.load()`. */
+  /**
+   * A statement for the next read round trip. Its result is there after `await unit.load()` – at once, and
+   * without a round trip, when the very same statement was `supply`-ed.
+   */
   read<Q extends Statement>(statement: Q): Pending<Awaited<Q>> {
     const pending = new Pending<Awaited<Q>>(statement);
-    this.#reads.push(pending);
+    const key = this.#supplied.size > 0 ? statementKey(statement) : undefined;
+    if (key !== undefined && this.#supplied.has(key)) pending.settle(this.#supplied.get(key));
+    else this.#reads.push(pending);
     return pending;
+  }
+
+  /**
+   * Answers later `read`s of exactly `statement` (same SQL text, same parameters) with `result`, which the
+   * write fetched in an earlier round trip by other means – e.g. confirming an AI suggestion reads the task it
+   * names by a sub-select on the suggestion, in round trip 1, before it knows the task's id; the service it
+   * then calls asks for that task by id and is answered from here, so the confirm stays at two round trips.
+   * A read that does not match exactly simply goes to the next round trip (correct, one round trip more).
+   */
+  supply<Q extends Statement>(statement: Q, result: Awaited<Q>): void {
+    const key = statementKey(statement);
+    if (key !== undefined) this.#supplied.set(key, result);
   }
 
   /**
@@ -277,6 +295,16 @@ async function attemptWrite<V>(unit: WriteUnit, spec: WriteSpec<V>, body: (unit:
 export function storedResponse<V>(spec: WriteSpec<V>, value: V): StoredResponse {
   const status = spec.status ?? 200;
   return status === 204 ? { status, body: "", headers: {} } : jsonResponse(status, { data: value });
+}
+
+/** SQL text and parameters of a raw statement (`db.execute`), the identity `supply` matches reads by. */
+function statementKey(statement: Statement): string | undefined {
+  if (!("getQuery" in statement)) return undefined;
+  const getQuery: unknown = statement.getQuery;
+  if (typeof getQuery !== "function") return undefined;
+  const query: unknown = getQuery.call(statement);
+  if (typeof query !== "object" || query === null || !("sql" in query) || !("params" in query)) return undefined;
+  return JSON.stringify([query.sql, query.params]);
 }
 
 /** Statements in one round trip (one alone needs no batch). */

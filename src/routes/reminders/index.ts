@@ -1,5 +1,4 @@
 import { z } from "@hono/zod-openapi";
-import { REMINDER_CHANNELS, REMINDER_KINDS, REMINDER_OFFSET_MAX, REMINDER_OFFSET_MIN } from "../../db/schema/reminders";
 import { createReminder } from "../../services/reminders/create";
 import { deleteReminder } from "../../services/reminders/delete";
 import { listTaskReminders } from "../../services/reminders/list";
@@ -7,24 +6,9 @@ import { MAX_REMINDERS_PER_TASK } from "../../services/reminders/present";
 import { updateReminder } from "../../services/reminders/update";
 import { dataEnvelope, defineRoute } from "../define-route";
 import type { AppRouter } from "../router";
-import { AUTHED_ERRORS, idempotencyHeaders, instantInput, uuidParam, WRITE_ERRORS } from "../shared-schemas";
+import { AUTHED_ERRORS, idempotencyHeaders, uuidParam, WRITE_ERRORS } from "../shared-schemas";
 import { reminderSchema } from "../tasks/schemas";
-
-const timingFields = {
-  kind: z.enum(REMINDER_KINDS).optional().openapi({ description: "Optional: follows from the field sent; when sent it must agree." }),
-  remind_at: instantInput().optional().openapi({ description: "Absolute: the instant it fires; must lie in the future.", example: "2026-03-05T16:00:00Z" }),
-  offset_minutes: z
-    .number()
-    .int()
-    .min(REMINDER_OFFSET_MIN)
-    .max(REMINDER_OFFSET_MAX)
-    .optional()
-    .openapi({ description: "Relative: minutes from the task's due date (−60 = an hour before; 30 days before to 1 day after). The task needs a due date, and the result must lie in the future.", example: -60 }),
-  channel: z.enum(REMINDER_CHANNELS).optional().openapi({ description: "in_app: a notification; push: a Web Push (kept read in the notification list); both (default)." }),
-};
-
-const createBody = z.strictObject(timingFields).openapi("CreateReminder", { example: { offset_minutes: -60, channel: "both" } });
-const updateBody = z.strictObject(timingFields).openapi("UpdateReminder", { example: { remind_at: "2026-03-05T16:30:00Z" } });
+import { createReminderBody, updateReminderBody } from "./schemas";
 
 const RULES = `Exactly one of \`remind_at\` (absolute) or \`offset_minutes\` (relative to the due date; the task needs one); the firing time must lie in the future, else \`400 VALIDATION_ERROR\`.`;
 
@@ -38,7 +22,7 @@ const create = defineRoute({
   request: {
     params: uuidParam("The task id."),
     headers: idempotencyHeaders,
-    body: { required: true, content: { "application/json": { schema: createBody } } },
+    body: { required: true, content: { "application/json": { schema: createReminderBody } } },
   },
   responses: { 201: { description: "The new reminder.", content: { "application/json": { schema: dataEnvelope(reminderSchema) } } } },
 });
@@ -64,7 +48,7 @@ const update = defineRoute({
   request: {
     params: uuidParam("The reminder id."),
     headers: idempotencyHeaders,
-    body: { required: true, content: { "application/json": { schema: updateBody } } },
+    body: { required: true, content: { "application/json": { schema: updateReminderBody } } },
   },
   responses: { 200: { description: "The reminder.", content: { "application/json": { schema: dataEnvelope(reminderSchema) } } } },
 });

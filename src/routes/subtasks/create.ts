@@ -1,11 +1,8 @@
-import { z } from "@hono/zod-openapi";
 import { createSubtask } from "../../services/subtasks/create";
 import { dataEnvelope, defineRoute } from "../define-route";
 import type { AppRouter } from "../router";
-import { subtaskSchema, titleSchema } from "../tasks/schemas";
+import { createSubtaskBody, subtaskSchema } from "../tasks/schemas";
 import { idempotencyHeaders, uuidParam, WRITE_ERRORS } from "../shared-schemas";
-
-export const createSubtaskBody = z.strictObject({ title: titleSchema }).openapi("CreateSubtask", { example: { title: "Collect the numbers" } });
 
 const route = defineRoute({
   method: "post",

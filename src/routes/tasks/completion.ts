@@ -1,13 +1,8 @@
-import { z } from "@hono/zod-openapi";
 import { changeCompletion, type CompletionAction } from "../../services/tasks/complete";
 import { dataEnvelope, defineRoute } from "../define-route";
 import type { AppRouter } from "../router";
-import { completionResultSchema } from "./schemas";
-import { uuidParam, versionSchema, WRITE_ERRORS, writeHeaders } from "../shared-schemas";
-
-const completionBody = z
-  .strictObject({ version: versionSchema.optional() })
-  .openapi("CompletionRequest", { description: "Optional: the version you read (or send If-Match); checked when given.", example: { version: 3 } });
+import { completionBody, completionResultSchema } from "./schemas";
+import { uuidParam, WRITE_ERRORS, writeHeaders } from "../shared-schemas";
 
 const OPERATIONS: Record<CompletionAction, { path: string; summary: string; description: string }> = {
   complete: {

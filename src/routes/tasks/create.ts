@@ -1,21 +1,8 @@
-import { z } from "@hono/zod-openapi";
 import { createTask } from "../../services/tasks/create";
 import { dataEnvelope, defineRoute } from "../define-route";
 import type { AppRouter } from "../router";
-import { descriptionSchema, dueDateSchema, durationSchema, prioritySchema, tagsSchema, taskSchema, titleSchema } from "./schemas";
+import { createTaskBody, taskSchema } from "./schemas";
 import { idempotencyHeaders, WRITE_ERRORS } from "../shared-schemas";
-
-export const createTaskBody = z
-  .strictObject({
-    title: titleSchema,
-    description: descriptionSchema.optional(),
-    priority: prioritySchema.optional(),
-    due_date: dueDateSchema.nullable().optional(),
-    estimated_duration: durationSchema.nullable().optional(),
-    tags: tagsSchema.optional(),
-    hidden: z.boolean().optional().openapi({ description: "Hidden tasks are left out of `GET /tasks` unless `hidden=true`." }),
-  })
-  .openapi("CreateTask", { example: { title: "Write the quarterly report", priority: "high", due_date: "2026-03-05T17:00:00Z", tags: ["work"] } });
 
 const route = defineRoute({
   method: "post",

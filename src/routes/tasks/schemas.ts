@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { COMPLETED_BY, DESCRIPTION_MAX, SUBTASK_SOURCES, TASK_PRIORITIES, TITLE_MAX } from "../../db/schema/tasks";
 import { REMINDER_CHANNELS, REMINDER_KINDS, REMINDER_STATUSES } from "../../db/schema/reminders";
 import { TAG_NAME_MAX } from "../../db/schema/tags";
-import { instantInput, storableText } from "../shared-schemas";
+import { instantInput, storableText, versionSchema } from "../shared-schemas";
 
 const instant = (description: string) => z.string().openapi({ format: "date-time", description, example: "2026-03-01T09:00:00.000Z" });
 
@@ -150,4 +150,41 @@ export const completionResultSchema = z
     }),
   })
   .openapi("TaskCompletion");
+
+
+/*
+ * Request bodies of the task and subtask writes. They live here, not in the route files, because the AI
+ * suggestions validate their payloads with exactly these schemas (services/ai/suggestions/actions.ts).
+ */
+export const createTaskBody = z
+  .strictObject({
+    title: titleSchema,
+    description: descriptionSchema.optional(),
+    priority: prioritySchema.optional(),
+    due_date: dueDateSchema.nullable().optional(),
+    estimated_duration: durationSchema.nullable().optional(),
+    tags: tagsSchema.optional(),
+    hidden: z.boolean().optional().openapi({ description: "Hidden tasks are left out of `GET /tasks` unless `hidden=true`." }),
+  })
+  .openapi("CreateTask", { example: { title: "Write the quarterly report", priority: "high", due_date: "2026-03-05T17:00:00Z", tags: ["work"] } });
+
+export const updateTaskBody = z
+  .strictObject({
+    title: titleSchema.optional(),
+    description: descriptionSchema.optional(),
+    priority: prioritySchema.optional(),
+    due_date: dueDateSchema.nullable().optional().openapi({ description: "null clears the due date." }),
+    estimated_duration: durationSchema.nullable().optional().openapi({ description: "null clears the estimate." }),
+    tags: tagsSchema.optional().openapi({ description: "Replaces the task's tags ([] removes all)." }),
+    hidden: z.boolean().optional(),
+    archived: z.boolean().optional().openapi({ description: "true archives (read-only); false un-archives – the only change an archived task accepts." }),
+    version: versionSchema.optional(),
+  })
+  .openapi("UpdateTask", { example: { title: "Write the Q1 report", due_date: null, version: 3 } });
+
+export const completionBody = z
+  .strictObject({ version: versionSchema.optional() })
+  .openapi("CompletionRequest", { description: "Optional: the version you read (or send If-Match); checked when given.", example: { version: 3 } });
+
+export const createSubtaskBody = z.strictObject({ title: titleSchema }).openapi("CreateSubtask", { example: { title: "Collect the numbers" } });
 

@@ -1,23 +1,8 @@
-import { z } from "@hono/zod-openapi";
 import { updateTask } from "../../services/tasks/update";
 import { dataEnvelope, defineRoute } from "../define-route";
 import type { AppRouter } from "../router";
-import { descriptionSchema, dueDateSchema, durationSchema, prioritySchema, tagsSchema, taskSchema, titleSchema } from "./schemas";
-import { uuidParam, versionSchema, WRITE_ERRORS, writeHeaders } from "../shared-schemas";
-
-export const updateTaskBody = z
-  .strictObject({
-    title: titleSchema.optional(),
-    description: descriptionSchema.optional(),
-    priority: prioritySchema.optional(),
-    due_date: dueDateSchema.nullable().optional().openapi({ description: "null clears the due date." }),
-    estimated_duration: durationSchema.nullable().optional().openapi({ description: "null clears the estimate." }),
-    tags: tagsSchema.optional().openapi({ description: "Replaces the task's tags ([] removes all)." }),
-    hidden: z.boolean().optional(),
-    archived: z.boolean().optional().openapi({ description: "true archives (read-only); false un-archives – the only change an archived task accepts." }),
-    version: versionSchema.optional(),
-  })
-  .openapi("UpdateTask", { example: { title: "Write the Q1 report", due_date: null, version: 3 } });
+import { taskSchema, updateTaskBody } from "./schemas";
+import { uuidParam, WRITE_ERRORS, writeHeaders } from "../shared-schemas";
 
 const route = defineRoute({
   method: "patch",

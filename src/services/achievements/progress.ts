@@ -22,7 +22,7 @@ import { definitionJsonSql, EMPTY_STATE, metricValue, metricValueSql, presentUnl
  */
 
 /** The writes whose events can move progress; any other write reads nothing for achievements. */
-const PROGRESS_OPERATIONS: ReadonlySet<string> = new Set(["tasks.complete", "subtasks.update", "focus.end"]);
+const PROGRESS_OPERATIONS: ReadonlySet<string> = new Set(["tasks.complete", "subtasks.update", "focus.end", "ai.suggestions.confirm"]);
 
 interface ProgressRow extends Record<string, unknown> {
   state: ProgressState | null;
@@ -46,6 +46,7 @@ export function movesOf(events: readonly DomainEvent[]): Moves {
       if (event.firstCompletion) moves.tasksCompleted += 1;
     }
     if (event.type === "focus.ended" && event.status === "completed") moves.focusCompleted += 1;
+    if (event.type === "note.converted") moves.notesConverted += 1;
   }
   return moves;
 }

@@ -51,6 +51,8 @@ function describe(event: DomainEvent): Pick<ActivityRow, "entity_type" | "entity
       return { entity_type: "note", entity_id: event.noteId, action: "deleted", changes: { tombstone_id: { from: null, to: event.tombstoneId } } };
     case "note.restored":
       return { entity_type: "note", entity_id: event.note.id, action: "restored", changes: { tombstone_id: { from: event.tombstoneId, to: null } } };
+    case "note.converted":
+      return { entity_type: "note", entity_id: event.note.id, action: "converted", changes: { ...event.changes, converted_task_id: { from: null, to: event.taskId } } };
     case "note.transcribed":
       return { entity_type: "note", entity_id: event.note.id, action: event.outcome === "done" ? "transcribed" : "transcription_failed", changes: event.changes };
     case "user.updated":

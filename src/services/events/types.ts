@@ -36,6 +36,11 @@ export type DomainEvent =
   | { type: "note.updated"; note: Note; changes: FieldChanges }
   | { type: "note.deleted"; noteId: string; tombstoneId: string }
   | { type: "note.restored"; note: Note; tombstoneId: string }
+  /**
+   * docs/ai.md#confirmation: a confirmed AI note conversion created `taskId` from the note, linked and archived
+   * it (`note` is the note after that). Counts toward the `notes_converted_*` achievements.
+   */
+  | { type: "note.converted"; note: Note; taskId: string; changes: FieldChanges }
   /** A batch transcription appended its transcript (or failed: `changes` says which). */
   | { type: "note.transcribed"; note: Note; changes: FieldChanges; outcome: "done" | "failed" }
   | { type: "user.updated"; user: UserView; changes: FieldChanges }

@@ -38,13 +38,18 @@ export function createTemplate({ ctx, input }: { ctx: ServiceContext; input: Cre
   return runWrite(ctx, { operation: "templates.create", status: 201 }, (unit) => create(unit, input));
 }
 
+/** Round trip 1: how many live templates the user has (the free plan's template limit). */
+export function liveTemplatesStatement(ctx: ServiceContext, userId: string) {
+  return ctx.db.execute<{ live: string | number }>(sql`select ${liveTemplateCountSql(sql`${userId}::uuid`)} as live`);
+}
+
 async function create(unit: WriteUnit, input: CreateTemplateInput): Promise<Template> {
   const ctx = unit.ctx;
   const userId = requireUserId(ctx);
   const now = ctx.clock.now();
   const rule = parseRule(input);
   const limitRows = unit.read(limitsStatement(ctx, userId));
-  const templateRows = unit.read(ctx.db.execute<{ live: string | number }>(sql`select ${liveTemplateCountSql(sql`${userId}::uuid`)} as live`));
+  const templateRows = unit.read(liveTemplatesStatement(ctx, userId));
   const [first] = (await expander(rule)).after(now, 1);
   if (first === undefined) throw new ValidationFailed([{ field: "rrule", reason: "The series has no occurrence after now." }]);
   await unit.load();

@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { ReminderChannel } from "../../db/schema/reminders";
 import { LimitExceeded } from "../../errors/api-error";
 import type { ServiceContext } from "../context";
@@ -25,6 +25,11 @@ export function createReminder({ ctx, input }: { ctx: ServiceContext; input: Cre
   return runWrite(ctx, { operation: "reminders.create", status: 201, subjectId: input.taskId }, (unit) => create(unit, input));
 }
 
+/** Round trip 1: the task's reminders so far (`taskId` may be SQL, see taskForWriteStatement). */
+export function reminderCountStatement(ctx: ServiceContext, userId: string, taskId: string | SQL) {
+  return ctx.db.execute<{ count: number }>(sql`select count(*)::int as count from reminders where task_id = ${taskId} and user_id = ${userId}`);
+}
+
 async function create(unit: WriteUnit, input: CreateReminderInput): Promise<Reminder> {
   const ctx = unit.ctx;
   const userId = requireUserId(ctx);
@@ -32,9 +37,7 @@ async function create(unit: WriteUnit, input: CreateReminderInput): Promise<Remi
   const stamp = now.toISOString();
   const timing = timingOf(input, true);
   const taskRows = unit.read(taskForWriteStatement(ctx, userId, input.taskId));
-  const countRows = unit.read(
-    ctx.db.execute<{ count: number }>(sql`select count(*)::int as count from reminders where task_id = ${input.taskId} and user_id = ${userId}`),
-  );
+  const countRows = unit.read(reminderCountStatement(ctx, userId, input.taskId));
   await unit.load();
   const task = checkTaskWritable(taskRows.result.rows[0]?.task, undefined);
   if (timing === undefined) throw new Error("timingOf(required) returned no timing");

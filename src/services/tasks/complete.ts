@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { LimitExceeded } from "../../errors/api-error";
 import { diffFields, expectedVersion } from "../../lib/patch";
 import type { ServiceContext } from "../context";
@@ -46,15 +46,18 @@ export function changeCompletion({ ctx, input }: { ctx: ServiceContext; input: C
   return runWrite(ctx, { operation, subjectId: input.id, finish: withFields }, (unit) => change(unit, input, expected));
 }
 
+/** Round trip 1 of a completion: the task with its subtasks (`taskId` may be SQL, see taskForWriteStatement). */
+export function completionTaskStatement(ctx: ServiceContext, userId: string, taskId: string | SQL) {
+  return ctx.db.execute<{ task: TaskRecord & { subtasks: SubtaskRecord[]; reminders: ReminderRecord[] } }>(sql`
+      select ${taskDetailJsonSql("t")} as task from task_instances t where t.id = ${taskId} and t.user_id = ${userId}`);
+}
+
 async function change(unit: WriteUnit, input: CompletionInput, expected: number | undefined): Promise<CompletionResult> {
   const ctx = unit.ctx;
   const userId = requireUserId(ctx);
   const now = ctx.clock.now();
   const stamp = now.toISOString();
-  const taskRows = unit.read(
-    ctx.db.execute<{ task: TaskRecord & { subtasks: SubtaskRecord[]; reminders: ReminderRecord[] } }>(sql`
-      select ${taskDetailJsonSql("t")} as task from task_instances t where t.id = ${input.id} and t.user_id = ${userId}`),
-  );
+  const taskRows = unit.read(completionTaskStatement(ctx, userId, input.id));
   const limitRows = unit.read(limitsStatement(ctx, userId));
   await unit.load();
   const record = taskRows.result.rows[0]?.task;

@@ -1,11 +1,14 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { ApiError, NotFound, VersionConflict } from "../../errors/api-error";
 import type { ServiceContext } from "../context";
 import { guard } from "../guards";
 import { presentTask, taskJsonSql, type Task, type TaskRecord } from "./present";
 
-/** Round-trip-1 read of a task the request wants to change (null row = missing or someone else's). */
-export function taskForWriteStatement(ctx: ServiceContext, userId: string, taskId: string) {
+/**
+ * Round-trip-1 read of a task the request wants to change (null row = missing or someone else's). `taskId`
+ * may be a SQL expression (a confirm reads the task an AI suggestion names before it knows its id).
+ */
+export function taskForWriteStatement(ctx: ServiceContext, userId: string, taskId: string | SQL) {
   return ctx.db.execute<{ task: TaskRecord }>(sql`select ${taskJsonSql("t")} as task from task_instances t where t.id = ${taskId} and t.user_id = ${userId}`);
 }
 
