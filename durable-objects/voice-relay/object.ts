@@ -161,6 +161,8 @@ export class VoiceRelay extends DurableObject<Bindings> {
     };
     const userId = await this.authenticate(await authed);
     check();
+    // Before the credit check: the stream already running holds this user's reservation.
+    if (this.live !== undefined || this.starting) throw new RelayError("STREAM_IN_PROGRESS", "This note is already being transcribed on another socket.");
     const ctx = this.context(`voice:${noteId}:start`, userId);
     const start = await checkLiveStart({ ctx, input: { userId, noteId, maxSeconds: MAX_STREAM_SECONDS } }).catch((error: unknown) => {
       const code = error instanceof ApiError ? relayedCode(error.code) : undefined;
