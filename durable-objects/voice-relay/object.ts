@@ -4,7 +4,7 @@ import { ApiError } from "../../src/errors/api-error";
 import { DeepgramLiveFailure, openDeepgramLive, parseLiveMessage } from "../../src/integrations/deepgram/live";
 import { AccessTokenRejected, verifyAccessToken } from "../../src/lib/jwt";
 import type { ServiceContext } from "../../src/services/context";
-import { appendLiveSegments, checkLiveStart, settleLiveSession } from "../../src/services/notes/live-transcription";
+import { appendLiveSegments, checkLiveStart, reserveLiveCredits, settleLiveSession } from "../../src/services/notes/live-transcription";
 import { systemContext } from "../../src/services/system-context";
 import {
   AUTH_TIMEOUT_MS,
@@ -25,7 +25,12 @@ interface SessionRow extends Record<string, SqlStorageValue> {
   user_id: string;
   note_id: string;
   max_content_length: number;
+  /** Wall-clock deadline (ms): the start + cap_seconds. */
   cap_at: number;
+  /** The session's cap: the minutes its reservation covers (≤ 300 s). */
+  cap_seconds: number;
+  /** Credits consumed up front under `voice:<session id>`; the settlement refunds them and charges the audio. */
+  reserved_credits: number;
   audio_seconds: number;
 }
 
@@ -64,7 +69,7 @@ function relayedCode(code: string): RelayErrorCode | undefined {
 export class VoiceRelay extends DurableObject<Bindings> {
   private live: Live | undefined;
   private flushing: Promise<void> | undefined;
-  /** A session passed its checks and waits for Deepgram's socket. */
+  /** A session passed its checks and waits for Deepgram's socket or its reservation. */
   private starting = false;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
@@ -72,6 +77,10 @@ export class VoiceRelay extends DurableObject<Bindings> {
     const sql = ctx.storage.sql;
     sql.exec(`create table if not exists session (session_id text primary key, user_id text not null, note_id text not null,
       max_content_length integer not null, cap_at integer not null, audio_seconds real not null)`);
+    // Added with the reservation; a session stored by an older relay reserved nothing and had the 300 s cap.
+    const columns = new Set(sql.exec<{ name: string }>("select name from pragma_table_info('session')").toArray().map((row) => row.name));
+    if (!columns.has("reserved_credits")) sql.exec("alter table session add column reserved_credits integer not null default 0");
+    if (!columns.has("cap_seconds")) sql.exec(`alter table session add column cap_seconds real not null default ${MAX_STREAM_SECONDS}`);
     sql.exec("create table if not exists segments (seq integer primary key autoincrement, text text not null, appended integer not null default 0)");
   }
 
@@ -152,8 +161,10 @@ export class VoiceRelay extends DurableObject<Bindings> {
     };
     const userId = await this.authenticate(await authed);
     check();
+    // Before the credit check: the stream already running holds this user's reservation.
+    if (this.live !== undefined || this.starting) throw new RelayError("STREAM_IN_PROGRESS", "This note is already being transcribed on another socket.");
     const ctx = this.context(`voice:${noteId}:start`, userId);
-    const start = await checkLiveStart({ ctx, input: { userId, noteId } }).catch((error: unknown) => {
+    const start = await checkLiveStart({ ctx, input: { userId, noteId, maxSeconds: MAX_STREAM_SECONDS } }).catch((error: unknown) => {
       const code = error instanceof ApiError ? relayedCode(error.code) : undefined;
       if (code !== undefined && error instanceof Error) throw new RelayError(code, error.message);
       throw error;
@@ -166,15 +177,23 @@ export class VoiceRelay extends DurableObject<Bindings> {
     let session: SessionRow;
     try {
       // A session an evicted instance left behind is settled before a new one starts.
-      await this.settleLeftover();
+      await this.settleLeftover({ admitting: true });
+      // One session in storage at a time (its segments are the object's): a leftover that could not be settled
+      // yet (the database unreachable) keeps the note's relay busy until the alarm settles it.
+      if (this.ctx.storage.sql.exec("select 1 from session limit 1").toArray().length > 0) {
+        throw new RelayError("INTERNAL_ERROR", "An earlier session of this note is still being saved; try again shortly.");
+      }
       const apiKey = ctx.config.DEEPGRAM_API_KEY;
       if (apiKey === undefined) throw new RelayError("AI_SERVICE_UNAVAILABLE", "Transcription is not configured on this server.");
+      const capSeconds = Math.min(MAX_STREAM_SECONDS, start.minutes * 60);
       session = {
         session_id: crypto.randomUUID(),
         user_id: userId,
         note_id: noteId,
         max_content_length: start.maxContentLength,
-        cap_at: Date.now() + MAX_STREAM_SECONDS * 1000,
+        cap_at: Date.now() + capSeconds * 1000,
+        cap_seconds: capSeconds,
+        reserved_credits: 0,
         audio_seconds: 0,
       };
       try {
@@ -183,20 +202,17 @@ export class VoiceRelay extends DurableObject<Bindings> {
         if (error instanceof DeepgramLiveFailure) throw new RelayError("TRANSCRIPTION_FAILED", "The transcription service is not reachable; nothing was charged.");
         throw error;
       }
+      try {
+        check();
+        session.reserved_credits = await this.reserve(session, start.minutes);
+      } catch (error) {
+        closeQuietly(deepgram, 1000, "refused");
+        throw error;
+      }
     } finally {
       this.starting = false;
     }
-    try {
-      check();
-    } catch (error) {
-      closeQuietly(deepgram, 1000, "refused");
-      throw error;
-    }
     admitted = true;
-    this.ctx.storage.sql.exec(
-      "insert into session (session_id, user_id, note_id, max_content_length, cap_at, audio_seconds) values (?, ?, ?, ?, ?, 0)",
-      session.session_id, session.user_id, session.note_id, session.max_content_length, session.cap_at,
-    );
     const live: Live = { session, client, deepgram, lastAudioAt: Date.now() };
     this.live = live;
     this.wire(live);
@@ -204,6 +220,34 @@ export class VoiceRelay extends DurableObject<Bindings> {
     await this.ctx.storage.setAlarm(Date.now() + KEEPALIVE_MS);
     // The client said end_stream, or left, while we were connecting: the audio it sent is still transcribed.
     if (ended || gone) void this.finish(live);
+  }
+
+  /**
+   * Reserves the session's minutes (docs/notes-and-voice.md "Credits: reserved at the start"). The session is
+   * in storage BEFORE the reservation goes out: an instance that dies with the reservation on the wire leaves
+   * it to the leftover settlement, which refunds it (or nothing, when it never committed). Not enough credits
+   * any more (spent since the check) → INSUFFICIENT_CREDITS, nothing taken, nothing kept.
+   */
+  private async reserve(session: SessionRow, minutes: number): Promise<number> {
+    const sql = this.ctx.storage.sql;
+    sql.exec(
+      "insert into session (session_id, user_id, note_id, max_content_length, cap_at, cap_seconds, reserved_credits, audio_seconds) values (?, ?, ?, ?, ?, ?, 0, 0)",
+      session.session_id, session.user_id, session.note_id, session.max_content_length, session.cap_at, session.cap_seconds,
+    );
+    const ctx = this.context(`voice:${session.session_id}:reserve`, session.user_id);
+    try {
+      const credits = await reserveLiveCredits({ ctx, input: { sessionId: session.session_id, userId: session.user_id, minutes } });
+      sql.exec("update session set reserved_credits = ? where session_id = ?", credits, session.session_id);
+      return credits;
+    } catch (error) {
+      if (error instanceof ApiError && error.code === "INSUFFICIENT_CREDITS") {
+        sql.exec("delete from session where session_id = ?", session.session_id);
+        throw new RelayError("INSUFFICIENT_CREDITS", error.message);
+      }
+      // Unknown outcome: the alarm (or the next socket) settles the session, refunding whatever was taken.
+      await this.ctx.storage.setAlarm(Date.now() + KEEPALIVE_MS);
+      throw error;
+    }
   }
 
   private async authenticate(token: string): Promise<string> {
@@ -252,7 +296,8 @@ export class VoiceRelay extends DurableObject<Bindings> {
         this.ctx.storage.sql.exec("insert into segments (text) values (?)", message.text);
         void this.flush(live);
       }
-      if (live.session.audio_seconds >= MAX_STREAM_SECONDS) void this.finish(live);
+      // The session's cap: its reserved minutes (300 s at most) – the stream ends with `complete`.
+      if (live.session.audio_seconds >= live.session.cap_seconds) void this.finish(live);
     });
     deepgram.addEventListener("close", () => {
       live.drained?.();
@@ -265,7 +310,7 @@ export class VoiceRelay extends DurableObject<Bindings> {
   }
 
   private recordSeconds(live: Live, seconds: number): void {
-    const capped = Math.min(MAX_STREAM_SECONDS, seconds);
+    const capped = Math.min(live.session.cap_seconds, seconds);
     if (capped <= live.session.audio_seconds) return;
     live.session.audio_seconds = capped;
     this.ctx.storage.sql.exec("update session set audio_seconds = ? where session_id = ?", capped, live.session.session_id);
@@ -285,10 +330,11 @@ export class VoiceRelay extends DurableObject<Bindings> {
           const rows = this.ctx.storage.sql.exec<{ seq: number; text: string }>("select seq, text from segments where appended = 0 order by seq").toArray();
           const last = rows.at(-1);
           if (last === undefined) break;
-          const continues = this.appendedBefore();
+          // A crash after this commits and before the mark below sends these again: their (session, seq) rows
+          // are in the database by then, so they are not appended twice.
           await appendLiveSegments({
             ctx,
-            input: { userId: session.user_id, noteId: session.note_id, segments: rows.map((row) => row.text), maxContentLength: session.max_content_length, continues },
+            input: { sessionId: session.session_id, userId: session.user_id, noteId: session.note_id, segments: rows, maxContentLength: session.max_content_length },
           });
           this.ctx.storage.sql.exec("update segments set appended = 1 where seq <= ?", last.seq);
         }
@@ -332,7 +378,7 @@ export class VoiceRelay extends DurableObject<Bindings> {
   private async settle(session: SessionRow): Promise<{ credits_used: number; duration_seconds: number } | undefined> {
     while (this.flushing !== undefined) await this.flushing;
     const sql = this.ctx.storage.sql;
-    const segments = sql.exec<{ text: string }>("select text from segments where appended = 0 order by seq").toArray().map((row) => row.text);
+    const segments = sql.exec<{ seq: number; text: string }>("select seq, text from segments where appended = 0 order by seq").toArray();
     const ctx = this.context(`voice:${session.session_id}:settle`, session.user_id);
     try {
       const outcome = await settleLiveSession({
@@ -343,7 +389,6 @@ export class VoiceRelay extends DurableObject<Bindings> {
           noteId: session.note_id,
           segments,
           maxContentLength: session.max_content_length,
-          continues: this.appendedBefore(),
           durationSeconds: session.audio_seconds,
         },
       });
@@ -359,14 +404,14 @@ export class VoiceRelay extends DurableObject<Bindings> {
     }
   }
 
-  private appendedBefore(): boolean {
-    return this.ctx.storage.sql.exec("select 1 from segments where appended = 1 limit 1").toArray().length > 0;
-  }
-
   /** A session in storage that no socket of this instance holds (the instance before this one was evicted). */
-  private async settleLeftover(): Promise<void> {
+  private async settleLeftover(options: { admitting?: boolean } = {}): Promise<void> {
     const row = this.ctx.storage.sql.exec<SessionRow>("select * from session").toArray()[0];
-    if (row !== undefined && this.live?.session.session_id !== row.session_id) await this.settle(row);
+    if (row === undefined || this.live?.session.session_id === row.session_id) return;
+    // While a session of this instance is reserving, its own row is no leftover (the admitting socket itself
+    // settles before it stores its row, so whatever it finds is one).
+    if (this.starting && options.admitting !== true) return;
+    await this.settle(row);
   }
 
   override async alarm(): Promise<void> {

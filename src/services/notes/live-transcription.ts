@@ -1,9 +1,10 @@
 import { sql } from "drizzle-orm";
 import { ApiError } from "../../errors/api-error";
 import type { ServiceContext } from "../context";
-import { consumeCredits } from "../credits/consume";
-import { runWrite } from "../unit-of-work";
-import { appendTranscriptStatement } from "./append-transcript";
+import { consumeCredits, consumeCreditsNow } from "../credits/consume";
+import { refundCredits } from "../credits/refund";
+import { runWrite, type Pending } from "../unit-of-work";
+import { appendSegmentsStatement, type LiveSegment } from "./append-transcript";
 import { checkNoteWritable, noteForWriteStatement, noteWriterStatement, toNoteWriter } from "./write-support";
 
 /**
@@ -12,24 +13,31 @@ import { checkNoteWritable, noteForWriteStatement, noteWriterStatement, toNoteWr
  *
  * - `checkLiveStart`: one read round trip before any audio is relayed – the note is the caller's (404 as
  *   `NOT_FOUND`), its task not archived, the user Pro (`TIER_REQUIRED`), at least one started minute of
- *   credits usable (`INSUFFICIENT_CREDITS`).
- * - `appendLiveSegments`: final segments (joined by a space) appended to the note in ONE statement –
- *   the relay batches whatever arrived while the previous append was on the wire.
- * - `settleLiveSession`: ONE batch – the remaining segments appended, the audio's duration added to the note
- *   and the credits consumed for what was streamed (5 per started minute), with the session id as the
- *   consumption's reference, so a repeat (a restarted relay settling again) spends nothing.
+ *   credits usable (`INSUFFICIENT_CREDITS`); it answers how many whole minutes the balance covers.
+ * - `reserveLiveCredits`: one write – the credits of those minutes consumed up front (reference
+ *   `voice:<session>`), so credits spent elsewhere during the stream cannot leave it unpaid; the relay caps
+ *   the session at the reserved minutes.
+ * - `appendLiveSegments`: final segments appended to the note in ONE statement, each (session, seq) once.
+ * - `settleLiveSession`: ONE batch – the remaining segments, the audio's duration added to the note, the
+ *   reservation refunded and the audio actually streamed consumed (5 per started minute, reference
+ *   `voice:<session>:settled`); a repeat (a restarted relay settling again) changes nothing.
  */
 export interface LiveStart {
   maxContentLength: number;
   /** Usable credits now. */
   available: number;
+  /** Whole minutes (≥ 1) the balance covers, at most the session's cap: what the relay reserves. */
+  minutes: number;
 }
 
 export function liveCreditsFor(ctx: ServiceContext, seconds: number): number {
   return seconds <= 0 ? 0 : Math.ceil(seconds / 60) * ctx.config.AI_CREDIT_TRANSCRIPTION_PER_MIN;
 }
 
-export async function checkLiveStart({ ctx, input }: { ctx: ServiceContext; input: { userId: string; noteId: string } }): Promise<LiveStart> {
+/** The reference of a session's reservation; its settlement's consumption adds `:settled`. */
+export const liveReference = (sessionId: string) => `voice:${sessionId}`;
+
+export async function checkLiveStart({ ctx, input }: { ctx: ServiceContext; input: { userId: string; noteId: string; maxSeconds: number } }): Promise<LiveStart> {
   const now = ctx.clock.now().toISOString();
   const [noteRows, writerRows, balanceRows] = await ctx.db.batch([
     noteForWriteStatement(ctx, input.userId, input.noteId),
@@ -47,29 +55,43 @@ export async function checkLiveStart({ ctx, input }: { ctx: ServiceContext; inpu
   if (available < required) {
     throw new ApiError("INSUFFICIENT_CREDITS", { message: `Live transcription needs at least ${required} credits (one started minute); you have ${available}.`, details: { required, available } });
   }
-  return { maxContentLength: writer.limits.max_content_length, available };
+  const minutes = Math.min(Math.ceil(input.maxSeconds / 60), Math.floor(available / required));
+  return { maxContentLength: writer.limits.max_content_length, available, minutes };
+}
+
+/**
+ * Consumes the credits of `minutes` started minutes for the session (one round trip). Credits spent since
+ * `checkLiveStart` so that they no longer fit → 402 INSUFFICIENT_CREDITS, nothing taken. Idempotent by the
+ * session's reference (a repeat takes nothing more).
+ */
+export async function reserveLiveCredits({ ctx, input }: { ctx: ServiceContext; input: { sessionId: string; userId: string; minutes: number } }): Promise<number> {
+  const credits = liveCreditsFor(ctx, input.minutes * 60);
+  await consumeCreditsNow({ ctx, input: { userId: input.userId, amount: credits, reason: "transcription", reference: liveReference(input.sessionId) } });
+  return credits;
 }
 
 export interface LiveSegmentsInput {
+  sessionId: string;
   userId: string;
   noteId: string;
-  /** Final segments in order (not yet appended). */
-  segments: string[];
+  /** Final segments in order, with their position in the session (a segment sent again is not appended again). */
+  segments: readonly LiveSegment[];
   maxContentLength: number;
-  /** This session appended segments before: these continue them (a space, not a new paragraph). */
-  continues: boolean;
 }
 
-/** One statement; false when the note is gone (deleted meanwhile). */
+/** One write of one statement; true when text was appended (false: all already there, or the note is gone). */
 export async function appendLiveSegments({ ctx, input }: { ctx: ServiceContext; input: LiveSegmentsInput }): Promise<boolean> {
-  const transcript = input.segments.join(" ");
-  if (transcript === "") return true;
-  const result = await appendTranscriptStatement(ctx, { ...input, transcript });
-  return result.rows.length > 0;
+  const segments = input.segments.filter((segment) => segment.text !== "");
+  if (segments.length === 0) return false;
+  let appended: Pending<{ rows: { id: string }[] }> | undefined;
+  await runWrite(ctx, { operation: "notes.live_append", userId: input.userId, subjectId: input.noteId, status: 204 }, async (unit) => {
+    appended = unit.write(appendSegmentsStatement(unit.ctx, { ...input, segments }));
+    return null;
+  });
+  return (appended?.result.rows.length ?? 0) > 0;
 }
 
 export interface SettleInput extends LiveSegmentsInput {
-  sessionId: string;
   durationSeconds: number;
 }
 
@@ -79,29 +101,32 @@ export interface Settlement {
 }
 
 /**
- * Settles a session once (see the file comment): every statement is guarded by "no ledger entry with this
- * session's reference yet", so a second settlement appends, adds and charges nothing. Credits spent elsewhere
- * during the stream so that the charge no longer fits → 402 INSUFFICIENT_CREDITS and nothing of the batch
- * commits (the relay keeps the segments and reports it; a known limit, docs/notes-and-voice.md).
+ * Settles a session once, in ONE batch: the segments not appended yet (each once, by its seq row), the
+ * note's duration (guarded by "no `voice:<session>:settled` ledger entry yet"), the reservation refunded
+ * (once per consumption) and the streamed minutes consumed under `voice:<session>:settled` (idempotent by
+ * that reference). The refund comes before the consumption in the same batch, so the consumption always fits
+ * (the session never streams more than it reserved). A session that reserved nothing (a relay from before
+ * reservations) is charged at the end as before and can fail with 402; nothing of its batch commits then.
  */
 export async function settleLiveSession({ ctx, input }: { ctx: ServiceContext; input: SettleInput }): Promise<Settlement> {
   const seconds = Math.ceil(input.durationSeconds);
   const credits = liveCreditsFor(ctx, input.durationSeconds);
-  const transcript = input.segments.join(" ");
+  const segments = input.segments.filter((segment) => segment.text !== "");
   const stamp = ctx.clock.now().toISOString();
-  const reference = `voice:${input.sessionId}`;
-  if (transcript === "" && seconds === 0) return { credits_used: 0, duration_seconds: 0 };
+  const reserved = liveReference(input.sessionId);
+  const settled = `${reserved}:settled`;
   await runWrite(ctx, { operation: "notes.live_settle", userId: input.userId, subjectId: input.noteId, status: 204 }, async (unit) => {
-    if (transcript !== "") unit.write(appendTranscriptStatement(unit.ctx, { ...input, transcript, unlessReference: reference }));
+    if (segments.length > 0) unit.write(appendSegmentsStatement(unit.ctx, { ...input, segments }));
     if (seconds > 0) {
       unit.write(
         ctx.db.execute(sql`update notes set source = 'voice', audio_duration_seconds = coalesce(audio_duration_seconds, 0) + ${seconds}::int,
             transcript_status = 'done', updated_at = ${stamp}::timestamptz
           where id = ${input.noteId} and user_id = ${input.userId}
-            and not exists (select 1 from credit_ledger where user_id = ${input.userId} and reference = ${reference})`),
+            and not exists (select 1 from credit_ledger where user_id = ${input.userId} and reference = ${settled})`),
       );
     }
-    if (credits > 0) consumeCredits({ ctx: unit.ctx, input: { userId: input.userId, amount: credits, reason: "transcription", reference } });
+    refundCredits({ ctx: unit.ctx, input: { userId: input.userId, reference: reserved, reason: "transcription_settled" } });
+    if (credits > 0) consumeCredits({ ctx: unit.ctx, input: { userId: input.userId, amount: credits, reason: "transcription", reference: settled } });
     return null;
   });
   return { credits_used: credits, duration_seconds: seconds };

@@ -7,7 +7,8 @@ import { WebSocketServer, type WebSocket } from "ws";
  * Deepgram's live API (`GET /v1/listen` upgraded to a WebSocket) on the pre-recorded fake's host
  * (SPEC §16: the live socket is the same host with ws://).
  *
- * - The upgrade must carry `Authorization: Token <key>` → otherwise HTTP 401, like Deepgram.
+ * - The upgrade must carry `Authorization: Token <key>` → otherwise HTTP 401, like Deepgram. The key
+ *   `status-<code>` (e.g. `status-503`) is answered with that HTTP status instead: Deepgram overloaded or down.
  * - Binary frames are audio. A frame that starts with the 4 bytes `pfsc` is the test's script instead (JSON
  *   after the magic: `{id, frame_ms?: 100, final_every?: 10}`) – it is not audio and counts for nothing.
  * - Time is AUDIO time (frames × frame_ms), never wall time: every `final_every` frames a segment ends –
@@ -39,6 +40,11 @@ export function attachDeepgramLive(server: Server, apiKey: string): { tally(id: 
   const wss = new WebSocketServer({ noServer: true });
   server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(request.url ?? "/", "http://deepgram");
+    const scripted = /^Token status-([1-5]\d\d)$/.exec(request.headers.authorization ?? "")?.[1];
+    if (url.pathname === "/v1/listen" && scripted !== undefined) {
+      socket.end(`HTTP/1.1 ${scripted} Scripted\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"err_code":"SCRIPTED","err_msg":"Scripted refusal."}`);
+      return;
+    }
     if (url.pathname !== "/v1/listen" || request.headers.authorization !== `Token ${apiKey}`) {
       socket.end(`HTTP/1.1 ${url.pathname === "/v1/listen" ? "401 Unauthorized" : "404 Not Found"}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{"err_code":"INVALID_AUTH","err_msg":"Invalid credentials."}`);
       return;

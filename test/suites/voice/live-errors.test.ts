@@ -1,6 +1,10 @@
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
+import type { VoiceRelay } from "../../../durable-objects/voice-relay/object";
+import { signTestAccessToken } from "../../support/auth";
+import { testEnv } from "../../support/env";
 import { captureLogs } from "../../support/logs";
-import { newClient } from "../../support/factories";
+import { dbRows, newClient, sql } from "../../support/factories";
 import { call, newRequestId } from "../../support/requests";
 import { consumeCreditsNow } from "../../../src/services/credits/consume";
 import { contextAt } from "../credits/support";
@@ -104,5 +108,49 @@ describe("GET /ws/voice/transcribe: protocol violations", () => {
     await errorAndClose(second, "STREAM_IN_PROGRESS");
     first.send(JSON.stringify({ type: "end_stream" }));
     expect(await first.next((m) => m.type === "complete")).toMatchObject({ credits_used: 5, duration_seconds: 5 });
+  });
+});
+
+const relayOf = (noteId: string) => testEnv.VOICE_RELAY.get(testEnv.VOICE_RELAY.idFromName(noteId));
+const voiceLedgerRows = async (userId: string) =>
+  Number((await dbRows<{ n: number }>(sql`select count(*)::int as n from credit_ledger where user_id = ${userId} and reference like 'voice:%'`))[0]?.n);
+
+/**
+ * The note's relay configured with another Deepgram key (the relay reads its configuration from its own
+ * bindings; one relay per note, so no other test sees it). The fake refuses a wrong key with 401 and the key
+ * `status-<code>` with that status (test/fakes/node/deepgram-live.ts).
+ */
+async function relayWithDeepgramKey(noteId: string, key: string): Promise<void> {
+  await runInDurableObject(relayOf(noteId), (instance: VoiceRelay) => {
+    Reflect.set(instance, "env", { ...testEnv, DEEPGRAM_API_KEY: key });
+  });
+}
+
+describe("GET /ws/voice/transcribe: Deepgram refusing, expired tokens", () => {
+  it.each([
+    ["401 (a key it refuses)", "wrong-key"],
+    ["503 (down)", "status-503"],
+  ])("Deepgram answering the live upgrade with %s → TRANSCRIPTION_FAILED and close, nothing charged", async (_label, key) => {
+    const client = await newClient({ tier: "pro" });
+    const note = await createNote(client, { content: "" });
+    await relayWithDeepgramKey(note.id, key);
+    const socket = await openLive(client.accessToken, note.id, { script: { id: crypto.randomUUID() } });
+    sendFrames(socket, 3);
+    await errorAndClose(socket, "TRANSCRIPTION_FAILED");
+    // Refused before the reservation: no ledger entry at all, no session kept by the relay.
+    expect(await voiceLedgerRows(client.userId)).toBe(0);
+    expect(await runInDurableObject(relayOf(note.id), (_instance: VoiceRelay, state) => state.storage.sql.exec("select 1 from session").toArray().length)).toBe(0);
+  });
+
+  it.each(["header", "message"] as const)("an expired access token (auth by %s) → TOKEN_EXPIRED and close, Deepgram never reached", async (auth) => {
+    const client = await newClient({ tier: "pro" });
+    const note = await createNote(client, { content: "" });
+    const past = Math.floor(Date.now() / 1000) - 3600;
+    const expired = await signTestAccessToken({ sub: client.userId, issuedAt: past, expiresAt: past + 900 });
+    const id = crypto.randomUUID();
+    const socket = await openLive(expired, note.id, { auth, script: { id } });
+    await errorAndClose(socket, "TOKEN_EXPIRED");
+    expect(await liveTally(id)).toMatchObject({ connections: 0, frames: 0 });
+    expect(await voiceLedgerRows(client.userId)).toBe(0);
   });
 });

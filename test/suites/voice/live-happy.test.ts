@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { dbRows, expectData, newClient, sql, type TestClient } from "../../support/factories";
+import { expectData, newClient, type TestClient } from "../../support/factories";
 import { grantLot } from "../credits/support";
 import { createNote, type NoteJson } from "../notes/support";
-import { liveTally, openLive, sendFrames } from "./support";
+import { liveTally, openLive, sendFrames, voiceCharges } from "./support";
 
 /**
  * Live transcription against the Deepgram live-socket fake (docs/notes-and-voice.md#live-relay-as-built).
@@ -15,8 +15,6 @@ async function proWithCredits(credits: number): Promise<TestClient> {
   return client;
 }
 
-const charges = (userId: string) =>
-  dbRows<{ amount: number; reference: string }>(sql`select amount, reference from credit_ledger where user_id = ${userId} and kind = 'consume' order by created_at, id`);
 
 describe("GET /ws/voice/transcribe", () => {
   it("a 70 s stream: every interim and final in order, complete with 10 credits, the note holds the final text", async () => {
@@ -32,7 +30,8 @@ describe("GET /ws/voice/transcribe", () => {
     await expect
       .poll(async () => (await expectData<NoteJson>(await client.request("GET", `/notes/${note.id}`))).content, { timeout: 10_000 })
       .toBe("Meeting.\n\nsegment 1 segment 2 segment 3 segment 4 segment 5 segment 6 segment 7");
-    expect(await charges(client.userId)).toEqual([]);
+    // The minutes the balance covers (20 + the kickstart 5 = 5 minutes) are reserved; nothing is settled yet.
+    expect(await voiceCharges(client.userId)).toEqual({ net: 25, settled: 0, settlements: 0, held: 25 });
     socket.send(JSON.stringify({ type: "end_stream" }));
     const complete = await socket.next((m) => m.type === "complete");
     expect(complete).toEqual({ type: "complete", credits_used: 10, duration_seconds: 70, note_id: note.id });
@@ -47,9 +46,8 @@ describe("GET /ws/voice/transcribe", () => {
     const stored = await expectData<NoteJson>(await client.request("GET", `/notes/${note.id}`));
     expect(stored.content).toBe("Meeting.\n\nsegment 1 segment 2 segment 3 segment 4 segment 5 segment 6 segment 7");
     expect(stored).toMatchObject({ source: "voice", audio_duration_seconds: 70, transcript_status: "done" });
-    const consumed = await charges(client.userId);
-    expect(consumed.reduce((sum, row) => sum + row.amount, 0)).toBe(-10);
-    expect(new Set(consumed.map((row) => row.reference)).size).toBe(1);
+    // Settled once: the reservation refunded, the 2 started minutes charged.
+    expect(await voiceCharges(client.userId)).toEqual({ net: 10, settled: 10, settlements: 1, held: 0 });
     const tally = await liveTally(id);
     expect(tally).toMatchObject({ connections: 1, frames: 70, finalizes: 1, closes: 1 });
   });
@@ -75,11 +73,11 @@ describe("GET /ws/voice/transcribe", () => {
     sendFrames(socket, 40);
     await socket.next((m) => m.type === "transcript" && m.is_final && m.text === "segment 4");
     socket.close();
-    await expect.poll(async () => (await charges(client.userId)).length, { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect.poll(async () => (await voiceCharges(client.userId)).settlements, { timeout: 10_000 }).toBeGreaterThan(0);
     const stored = await expectData<NoteJson>(await client.request("GET", `/notes/${note.id}`));
     expect(stored.content).toBe("segment 1 segment 2 segment 3 segment 4");
     expect(stored.audio_duration_seconds).toBe(40);
-    expect((await charges(client.userId)).map((row) => row.amount)).toEqual([-5]);
+    expect(await voiceCharges(client.userId)).toEqual({ net: 5, settled: 5, settlements: 1, held: 0 });
   });
 
   it("the stream is cut at 300 s of audio by the server with complete (25 credits)", async () => {
@@ -91,6 +89,6 @@ describe("GET /ws/voice/transcribe", () => {
     const complete = await socket.next((m) => m.type === "complete", 20_000);
     expect(complete).toMatchObject({ credits_used: 25, duration_seconds: 300 });
     expect(await socket.closed).toBe(1000);
-    expect((await charges(client.userId)).reduce((sum, row) => sum + row.amount, 0)).toBe(-25);
+    expect(await voiceCharges(client.userId)).toEqual({ net: 25, settled: 25, settlements: 1, held: 0 });
   });
 });

@@ -1,4 +1,5 @@
 import { inject } from "vitest";
+import { dbRows, sql } from "../../support/factories";
 import { call, newRequestId } from "../../support/requests";
 
 /**
@@ -111,4 +112,34 @@ export interface LiveTally {
 export async function liveTally(id: string): Promise<LiveTally> {
   const response = await fetch(`${inject("deepgramUrl")}/_control/live?id=${encodeURIComponent(id)}`);
   return (await response.json()) as LiveTally;
+}
+
+/**
+ * The voice movements of a user's ledger (docs/notes-and-voice.md "Credits: reserved at the start"): the
+ * reservation `voice:<session>` (consume), its refund at the settlement, and the streamed minutes'
+ * consumption `voice:<session>:settled`.
+ */
+export interface VoiceCharges {
+  /** Credits taken net (consumptions minus refunds). */
+  net: number;
+  /** Credits taken by the settlements (`…:settled`). */
+  settled: number;
+  /** Distinct settlement references (one per settled session). */
+  settlements: number;
+  /** Credits reserved and not refunded yet. */
+  held: number;
+}
+
+export async function voiceCharges(userId: string): Promise<VoiceCharges> {
+  const rows = await dbRows<{ kind: string; amount: number; reference: string }>(
+    sql`select kind, amount, reference from credit_ledger where user_id = ${userId} and reference like 'voice:%' and kind in ('consume', 'refund')`,
+  );
+  const sum = (keep: (row: { kind: string; reference: string }) => boolean) => rows.filter(keep).reduce((total, row) => total - row.amount, 0);
+  const settled = (row: { reference: string }) => row.reference.endsWith(":settled");
+  return {
+    net: sum(() => true),
+    settled: sum(settled),
+    settlements: new Set(rows.filter(settled).map((row) => row.reference)).size,
+    held: sum((row) => !settled(row)),
+  };
 }
