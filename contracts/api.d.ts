@@ -13858,7 +13858,7 @@ export interface paths {
         put?: never;
         /**
          * Transcribe an audio file into a note (Pro)
-         * @description docs/notes-and-voice.md#batch-transcription. The body is the audio itself (`Content-Type` one of audio/webm, audio/ogg, audio/wav, audio/mpeg, audio/mp4 – else `415 VALIDATION_ERROR`), at most 10 MB (`413 VALIDATION_ERROR`) and 300 s (`400 VALIDATION_ERROR`, read from the container before anything is charged). Pro only (`403 TIER_REQUIRED`). Costs 5 credits per started minute, taken before Deepgram is called (`402 INSUFFICIENT_CREDITS`); a container that does not state its length is charged for 300 s and settled to the real length in the same step that appends the transcript. The transcript is appended to the note after a blank line. Deepgram failing or timing out → the credits are refunded exactly, the note's content is unchanged (`transcript_status: failed`), and `502 TRANSCRIPTION_FAILED` with `Retry-After`. Transcription not configured → `503 AI_SERVICE_UNAVAILABLE`. A retry with the same `Idempotency-Key` replays the answer without a second charge or a second transcription; while the first is still running it answers `409 IDEMPOTENCY_IN_PROGRESS`.
+         * @description docs/notes-and-voice.md#batch-transcription. The body is the audio itself (`Content-Type` one of audio/webm, audio/ogg, audio/wav, audio/mpeg, audio/mp4 – else `400 VALIDATION_ERROR`), at most 10 MB and 300 s (read from the container); every file refused as such – wrong type, too large, too long, not the declared container – is `400 VALIDATION_ERROR` with `details`, before anything is charged. Pro only (`403 TIER_REQUIRED`). Costs 5 credits per started minute, taken before Deepgram is called (`402 INSUFFICIENT_CREDITS`); a container that does not state its length is charged for 300 s and settled to the real length in the same step that appends the transcript. The transcript is appended to the note after a blank line. Deepgram failing or timing out → the credits are refunded exactly, the note's content is unchanged (`transcript_status: failed`), and `502 TRANSCRIPTION_FAILED` with `Retry-After`. Transcription not configured → `503 AI_SERVICE_UNAVAILABLE`. A retry with the same `Idempotency-Key` replays the answer without a second charge or a second transcription; while the first is still running it answers `409 IDEMPOTENCY_IN_PROGRESS`.
          */
         post: {
             parameters: {
@@ -14023,52 +14023,6 @@ export interface paths {
                                  * @enum {string}
                                  */
                                 code: "IDEMPOTENCY_IN_PROGRESS" | "TASK_ARCHIVED";
-                                /** @description Human sentence, safe to show. */
-                                message: string;
-                                /** @description Echo of X-Request-ID; quote it in support requests. */
-                                request_id: string;
-                                /** @description Code-specific details (fields, limits, current resource). */
-                                details?: unknown;
-                            };
-                        };
-                    };
-                };
-                /** @description VALIDATION_ERROR: the body is larger than 10 MB. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: {
-                                /**
-                                 * @description Machine-readable error code (docs/errors.md).
-                                 * @enum {string}
-                                 */
-                                code: "VALIDATION_ERROR";
-                                /** @description Human sentence, safe to show. */
-                                message: string;
-                                /** @description Echo of X-Request-ID; quote it in support requests. */
-                                request_id: string;
-                                /** @description Code-specific details (fields, limits, current resource). */
-                                details?: unknown;
-                            };
-                        };
-                    };
-                };
-                /** @description VALIDATION_ERROR: the Content-Type is not one of the operation's media types. */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: {
-                                /**
-                                 * @description Machine-readable error code (docs/errors.md).
-                                 * @enum {string}
-                                 */
-                                code: "VALIDATION_ERROR";
                                 /** @description Human sentence, safe to show. */
                                 message: string;
                                 /** @description Echo of X-Request-ID; quote it in support requests. */

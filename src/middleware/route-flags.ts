@@ -17,6 +17,12 @@ export interface RouteFlags {
   rateLimit: RateLimitClass;
   /** A body limit other than the default 1 MB (middleware/body-limit.ts), e.g. an audio upload. */
   maxBodyBytes?: number;
+  /**
+   * Refusals of the body itself (over the limit, a media type the operation does not take) answered
+   * `400 VALIDATION_ERROR` instead of 413/415: an upload whose every bad file is one "cannot be accepted"
+   * answer (`POST /notes/{id}/transcribe`).
+   */
+  bodyRefusalStatus?: 400;
 }
 
 const FLAGS = new Map<string, RouteFlags>();

@@ -20,6 +20,8 @@ export interface RouteExtras {
   rateLimit?: RouteFlags["rateLimit"];
   /** A body limit other than the default 1 MB (middleware/body-limit.ts). */
   maxBodyBytes?: number;
+  /** 400 instead of 413/415 for a body refused as such (middleware/route-flags.ts). */
+  bodyRefusalStatus?: 400;
 }
 
 /**
@@ -33,13 +35,14 @@ export interface RouteExtras {
  * declaration, so the OpenAPI document and the runtime cannot disagree.
  */
 export function defineRoute<const R extends RouteConfig>(input: R & RouteExtras) {
-  const { errors = [], database = true, access = "user", idempotent, rateLimit, maxBodyBytes, ...rest } = input;
+  const { errors = [], database = true, access = "user", idempotent, rateLimit, maxBodyBytes, bodyRefusalStatus, ...rest } = input;
   const defaults = defaultFlags(input.method, access);
   const flags: RouteFlags = {
     access,
     idempotent: idempotent ?? defaults.idempotent,
     rateLimit: rateLimit ?? defaults.rateLimit,
     ...(maxBodyBytes !== undefined && { maxBodyBytes }),
+    ...(bodyRefusalStatus !== undefined && { bodyRefusalStatus }),
   };
   registerRouteFlags(input.method, input.path, flags);
   const auth = access === "user";
@@ -48,7 +51,7 @@ export function defineRoute<const R extends RouteConfig>(input: R & RouteExtras)
   const hasBody = request?.body !== undefined;
   const validates = hasBody || request?.params !== undefined || request?.query !== undefined || request?.headers !== undefined;
   const limitsBody = bodyLimitApplies(route.method);
-  const alternates = [...(limitsBody ? [413] : []), ...(hasBody ? [415] : [])];
+  const alternates = bodyRefusalStatus === undefined ? [...(limitsBody ? [413] : []), ...(hasBody ? [415] : [])] : [];
   const codes = new Set<ErrorCode>([...errors, "INTERNAL_ERROR"]);
   const add = (...more: ErrorCode[]) => more.forEach((code) => codes.add(code));
   if (validates || limitsBody) add("VALIDATION_ERROR");
@@ -59,7 +62,7 @@ export function defineRoute<const R extends RouteConfig>(input: R & RouteExtras)
   // Error responses are only ever thrown (never returned by a handler), so the handler-facing type keeps R's.
   // An operation with its own body limit, or a body that is not JSON (raw audio), says so in its 413/415.
   const jsonBody = request?.body?.content["application/json"] !== undefined;
-  const descriptions: Partial<Record<number, string>> = {
+  const descriptions: Partial<Record<number, string>> = bodyRefusalStatus !== undefined ? {} : {
     ...(maxBodyBytes !== undefined && { 413: `VALIDATION_ERROR: the body is larger than ${maxBodyBytes / (1024 * 1024)} MB.` }),
     ...(hasBody && !jsonBody && { 415: "VALIDATION_ERROR: the Content-Type is not one of the operation's media types." }),
   };

@@ -50,7 +50,7 @@ interface Charge {
  * `POST /notes/{id}/transcribe` (docs/notes-and-voice.md#batch-transcription): a write that spans an external
  * call, so it cannot be one batch. Three round trips (plus Deepgram) on the happy path:
  *
- * 1. Checks that need no database: the content type (415), a container that states more than 300 s or is not
+ * 1. Checks that need no database (all 400 VALIDATION_ERROR): the content type, the size, a container that states more than 300 s or is not
  *    the declared format (400), Deepgram configured (503). Round trip 1 reads the Idempotency-Key's record
  *    (replay / 422 / 409 as usual), the note (404, TASK_ARCHIVED), the tier (403 TIER_REQUIRED) and this key's
  *    earlier charges on this note.
@@ -71,14 +71,13 @@ export async function transcribeNote({ ctx, input }: { ctx: ServiceContext; inpu
   const userId = requireUserId(ctx);
   const format = audioFormatOf(input.contentType);
   if (format === undefined) {
-    throw new ApiError("VALIDATION_ERROR", {
-      status: 415,
-      message: "The audio must be sent as audio/webm, audio/ogg, audio/wav, audio/mpeg or audio/mp4.",
-      details: [{ field: "header.content-type", reason: `Unsupported media type ${input.contentType ?? "(none)"}.` }],
-    });
+    throw new ValidationFailed(
+      [{ field: "header.content-type", reason: `Unsupported media type ${input.contentType ?? "(none)"}.` }],
+      "The audio must be sent as audio/webm, audio/ogg, audio/wav, audio/mpeg or audio/mp4.",
+    );
   }
   if (input.audio.byteLength === 0) throw new ValidationFailed([{ field: "body", reason: "The request carries no audio." }], "The request carries no audio.");
-  if (input.audio.byteLength > MAX_AUDIO_BYTES) throw new ApiError("VALIDATION_ERROR", { status: 413, message: "The audio is larger than 10 MB." });
+  if (input.audio.byteLength > MAX_AUDIO_BYTES) throw new ValidationFailed([{ field: "body", reason: "At most 10 MB." }], "The audio is larger than 10 MB.");
   const duration = audioDuration(new Uint8Array(input.audio), format);
   if (duration.kind === "invalid") throw new ValidationFailed([{ field: "body", reason: duration.reason }], `The body is not a valid ${format} file.`);
   if (duration.kind === "known" && duration.seconds > MAX_AUDIO_SECONDS) {

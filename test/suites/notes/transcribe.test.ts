@@ -154,16 +154,16 @@ describe("POST /notes/{id}/transcribe", () => {
     expect(await expectData<NoteJson>(await client.request("GET", `/notes/${note.id}`))).toEqual(note);
   });
 
-  it("11 MB, 301 s, text/plain, not a WAV → refused before any charge", async () => {
+  it("11 MB, 301 s, text/plain, not a WAV → 400 before any charge", async () => {
     const client = await proWithCredits(50);
     const note = await createNote(client);
     const big = await transcribe(client, note.id, new Uint8Array(11 * 1024 * 1024), { invalid: true });
-    expect(await errorOf(big)).toMatchObject({ status: 413, code: "VALIDATION_ERROR" });
+    expect(await errorOf(big)).toMatchObject({ status: 400, code: "VALIDATION_ERROR", details: [{ field: "body" }] });
     // Bodies the document cannot describe as wrong (its schema is "any bytes"): `invalid` so only the answer is checked.
     const long = await transcribe(client, note.id, wav(301), { invalid: true });
     expect(await errorOf(long)).toMatchObject({ status: 400, code: "VALIDATION_ERROR" });
     const text = await transcribe(client, note.id, new TextEncoder().encode("hello"), { contentType: "text/plain", invalid: true });
-    expect(await errorOf(text)).toMatchObject({ status: 415, code: "VALIDATION_ERROR" });
+    expect(await errorOf(text)).toMatchObject({ status: 400, code: "VALIDATION_ERROR", details: [{ field: "header.content-type" }] });
     const fake = await transcribe(client, note.id, new TextEncoder().encode("not a riff file"), { invalid: true });
     expect(await errorOf(fake)).toMatchObject({ status: 400, code: "VALIDATION_ERROR" });
     expect(await ledger(client.userId)).toEqual([]);
