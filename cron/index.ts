@@ -4,6 +4,7 @@ import { fixedClock } from "../src/lib/clock";
 import { createLogger } from "../src/lib/logger";
 import { calculateStreaks } from "../src/services/achievements/streak-job";
 import { runDailyCredits } from "../src/services/credits/daily";
+import { auditCreditLedger } from "../src/services/credits/drift-audit";
 import { runSubscriptionCheck } from "../src/services/billing/check-job";
 import { metrics } from "../src/services/metrics/recorder";
 import { purgeExpired } from "../src/services/maintenance/purge-expired";
@@ -41,6 +42,8 @@ export const cronJobs: Record<string, CronJob[]> = {
     // Before daily_credits: a subscription that ends today takes its Pro daily grant with it.
     { name: "subscription_check", run: ({ ctx, runDate }) => runSubscriptionCheck({ ctx, input: { runDate } }) },
     { name: "daily_credits", run: ({ ctx, runDate }) => runDailyCredits({ ctx, input: { runDate } }) },
+    // After daily_credits, so it audits the day's expiry and grants; read-only, runs on every trigger.
+    { name: "credit_drift_audit", run: ({ ctx }) => auditCreditLedger({ ctx }) },
     { name: "purge_expired", run: ({ ctx, runDate }) => purgeExpired({ ctx, input: { runDate } }) },
   ],
   [EVERY_MINUTE]: [

@@ -19,7 +19,9 @@ interface SeriesRow extends Record<string, SqlStorageValue> {
  * docs/operations.md#metrics: one shard of the cross-isolate metric totals. Isolates send their deltas
  * (src/services/metrics/recorder.ts); `record` adds them to the totals in SQLite storage, synchronously, so
  * concurrent flushes never interleave and the totals survive eviction. `/metrics` reads every shard's
- * `snapshot` and sums them. Totals only grow (counters and histograms are monotonic), as Prometheus expects.
+ * `snapshot` and sums them. Counter and histogram totals only grow, as Prometheus expects; a gauge's row holds
+ * the value of the last `record` that carried it (isolates send gauges to one shard, recorder.ts GAUGE_SHARD,
+ * so this object's order of writes is the order across isolates).
  */
 export class MetricsAggregate extends DurableObject<Bindings> {
   constructor(ctx: DurableObjectState, env: Bindings) {

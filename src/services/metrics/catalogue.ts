@@ -5,7 +5,11 @@
  * user id or a raw path), so the number of series stays small however much traffic there is.
  */
 
-export type MetricKind = "counter" | "histogram";
+/**
+ * Counters and histograms only grow and are summed over isolates and shards. A gauge is a value as of its
+ * last write (e.g. what the last audit found): last write wins, it is never summed (recorder.ts, GAUGE_SHARD).
+ */
+export type MetricKind = "counter" | "histogram" | "gauge";
 
 export interface MetricDefinition {
   kind: MetricKind;
@@ -66,11 +70,17 @@ export const METRICS = {
   },
   queue_messages_total: { kind: "counter", help: "Queue messages by queue and outcome.", labels: ["queue", "outcome"] },
   cron_job_runs_total: { kind: "counter", help: "Cron job runs by job and outcome.", labels: ["job", "outcome"] },
+  credit_ledger_drift_users: {
+    kind: "gauge",
+    help: "Users whose credit lots disagree with their ledger, as of the last credit_drift_audit run (docs/credits.md).",
+    labels: [],
+  },
 } as const satisfies Record<string, MetricDefinition>;
 
 export type MetricName = keyof typeof METRICS;
 export type CounterName = { [N in MetricName]: (typeof METRICS)[N]["kind"] extends "counter" ? N : never }[MetricName];
 export type HistogramName = { [N in MetricName]: (typeof METRICS)[N]["kind"] extends "histogram" ? N : never }[MetricName];
+export type GaugeName = { [N in MetricName]: (typeof METRICS)[N]["kind"] extends "gauge" ? N : never }[MetricName];
 /** The labels a metric takes, each a string. */
 export type LabelsOf<N extends MetricName> = Record<(typeof METRICS)[N]["labels"][number], string>;
 

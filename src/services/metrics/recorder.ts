@@ -4,11 +4,13 @@
  * Durable Object in `waitUntil`, and `/metrics` renders the aggregates' sum. A failed flush puts its deltas
  * back, so they go with the next one. Loss bound: what an isolate recorded in the last FLUSH_DELAY_MS before
  * it was evicted – and nothing is ever counted twice (a delta leaves the isolate once it was acknowledged).
+ * Gauges (a value as of its last write, never summed) all go to one shard, GAUGE_SHARD, whichever isolate
+ * sets them: that object orders the writes, so the last write to arrive wins across isolates.
  */
 import { recordMetricDeltas } from "../../../durable-objects/metrics-aggregate/client";
 import type { Bindings } from "../../env";
-import { METRICS, type CounterName, type HistogramName, type LabelsOf, type MetricName } from "./catalogue";
-import { addInto, bucketIndex, emptyDelta, labelValue, seriesKey, type SeriesDelta } from "./series";
+import { METRICS, type CounterName, type GaugeName, type HistogramName, type LabelsOf, type MetricName } from "./catalogue";
+import { addInto, bucketIndex, emptyDelta, isGauge, labelValue, seriesKey, type SeriesDelta } from "./series";
 
 /** How long an isolate gathers deltas before one flush sends them (one DO request per isolate per interval). */
 export const FLUSH_DELAY_MS = 1000;
@@ -31,6 +33,11 @@ export class MetricsRecorder {
     delta.sum += value;
     const slot = bucketIndex(definition.buckets, value);
     delta.buckets[slot] = (delta.buckets[slot] ?? 0) + 1;
+  }
+
+  /** A gauge's new value; replaces what this isolate set before and, once flushed, what any isolate set. */
+  set<N extends GaugeName>(name: N, labels: LabelsOf<N>, value: number): void {
+    this.series(name, labels).count = Number.isFinite(value) ? value : 0;
   }
 
   /** Number of series waiting to be flushed. */
@@ -57,17 +64,32 @@ export class MetricsRecorder {
   async flush(env: Bindings): Promise<void> {
     while (this.inFlight !== undefined) await this.inFlight;
     if (this.pending.size === 0) return;
-    const deltas = [...this.pending.values()];
+    const byShard = new Map<number, SeriesDelta[]>();
+    for (const delta of this.pending.values()) {
+      const shard = isGauge(delta.name) ? GAUGE_SHARD : this.shard();
+      byShard.set(shard, [...(byShard.get(shard) ?? []), delta]);
+    }
     this.pending = new Map();
-    this.inFlight = recordMetricDeltas(env, this.shard(), deltas)
-      .catch(() => {
-        // Not acknowledged: back into pending, merged with what arrived meanwhile, for the next flush.
-        for (const delta of deltas) addInto(this.series(delta.name, delta.labels), delta);
-      })
+    this.inFlight = Promise.all(
+      [...byShard].map(async ([shard, deltas]) => {
+        // Not acknowledged: back into pending for the next flush, merged with what arrived meanwhile.
+        await recordMetricDeltas(env, shard, deltas).catch(() => this.putBack(deltas));
+      }),
+    )
+      .then(() => undefined)
       .finally(() => {
         this.inFlight = undefined;
       });
     await this.inFlight;
+  }
+
+  /** Counter and histogram deltas add to what was recorded meanwhile; a gauge set meanwhile is newer and stays. */
+  private putBack(deltas: readonly SeriesDelta[]): void {
+    for (const delta of deltas) {
+      const key = seriesKey(delta.name, delta.labels);
+      if (!isGauge(delta.name)) addInto(this.series(delta.name, delta.labels), delta);
+      else if (!this.pending.has(key)) this.pending.set(key, delta);
+    }
   }
 
   private shardIndex: number | undefined;
@@ -92,6 +114,9 @@ export class MetricsRecorder {
 
 /** Aggregate Durable Objects; `/metrics` reads them all. More shards = more flush throughput. */
 export const METRICS_SHARDS = 4;
+
+/** The one shard every gauge is written to (last write wins there); counters and histograms use any shard. */
+export const GAUGE_SHARD = 0;
 
 function labelOf(labels: Record<string, string>, label: string): string {
   return labels[label] ?? "";

@@ -7,7 +7,7 @@ import { addInto, emptyDelta, seriesKey, type SeriesDelta } from "./series";
 
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
-/** Sums several shards' series into one set. */
+/** Sums several shards' series into one set (a gauge lives in one shard, GAUGE_SHARD: its value is taken as is). */
 export function mergeShards(shards: readonly SeriesDelta[][]): Map<string, SeriesDelta> {
   const merged = new Map<string, SeriesDelta>();
   for (const shard of shards) {

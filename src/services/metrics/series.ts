@@ -1,7 +1,7 @@
 /**
  * One isolate's not-yet-flushed metric deltas, and the merge both the isolate and the aggregate use. A series
  * is a metric plus its label values; a counter delta is a number, a histogram delta per-bucket counts (not
- * cumulative; the last slot is +Inf), a sum and a count.
+ * cumulative; the last slot is +Inf), a sum and a count, a gauge the value it was set to.
  */
 import { METRICS, type MetricName } from "./catalogue";
 
@@ -9,7 +9,7 @@ export interface SeriesDelta {
   name: MetricName;
   /** Label values in the catalogue's label order. */
   labels: string[];
-  /** Counter: the increment. Histogram: observations. */
+  /** Counter: the increment. Histogram: observations. Gauge: the value last set. */
   count: number;
   /** Histogram only: sum of the observed values (seconds). */
   sum: number;
@@ -39,8 +39,16 @@ export function emptyDelta(name: MetricName, labels: string[]): SeriesDelta {
   return { name, labels, count: 0, sum: 0, buckets };
 }
 
-/** Adds `from` into `into` (same series). */
+export function isGauge(name: MetricName): boolean {
+  return METRICS[name].kind === "gauge";
+}
+
+/** Adds `from` into `into` (same series); a gauge takes `from`'s value – `from` is the later write. */
 export function addInto(into: SeriesDelta, from: SeriesDelta): void {
+  if (isGauge(into.name)) {
+    into.count = from.count;
+    return;
+  }
   into.count += from.count;
   into.sum += from.sum;
   for (let index = 0; index < into.buckets.length; index += 1) into.buckets[index] = (into.buckets[index] ?? 0) + (from.buckets[index] ?? 0);
