@@ -9,10 +9,11 @@ import { startDevStack, type DevStack } from "../support/dev-stack.ts";
  * Each test uses its own run dates (job_runs claims one run per date) and asserts on its own users.
  */
 const DAILY = "0 0 * * *";
+const METRICS_TOKEN = "daily-jobs-metrics-token";
 let stack: DevStack;
 
 beforeAll(async () => {
-  stack = await startDevStack();
+  stack = await startDevStack({ vars: { METRICS_TOKEN } });
 }, 240_000);
 
 afterAll(async () => {
@@ -64,9 +65,9 @@ async function invariant(userId: string): Promise<{ lots: number; last: number; 
   return row;
 }
 
-/** Fires the daily trigger at `at` and returns the daily_credits job's log line of that run. */
-async function runDaily(at: string): Promise<Record<string, unknown>> {
-  const requestId = `cron:daily_credits:${new Date(at).toISOString()}`;
+/** Fires the daily trigger at `at` and returns the `job`'s log line of that run (default daily_credits). */
+async function runDaily(at: string, job = "daily_credits"): Promise<Record<string, unknown>> {
+  const requestId = `cron:${job}:${new Date(at).toISOString()}`;
   // Repeats of one instant share the request id: this run's line is the one after those already there.
   const finished = () => stack.logLines().filter((line) => line.request_id === requestId && line.message === "cron job finished");
   const before = finished().length;
@@ -82,9 +83,9 @@ describe("daily credits job (cron 0 0 * * *) on an isolated stack", () => {
   it("expires a Pro user's daily lot and grants the new day's, once however often the run for a date repeats", async () => {
     const userId = await newUser("pro");
     const first = await runDaily("2031-03-01T00:00:00Z");
-    expect(first).toMatchObject({ action: "cron.daily_credits", outcome: "success", claimed: true, drift_users: 0 });
-    // The day's expiry and grants, then the lock-free audit: two round trips for any number of users.
-    expect(await stack.roundTrips("cron:daily_credits:2031-03-01T00:00:00.000Z")).toBe(2);
+    expect(first).toMatchObject({ action: "cron.daily_credits", outcome: "success", claimed: true });
+    // The day's expiry and grants: one round trip for any number of users; the audit is the next job's.
+    expect(await stack.roundTrips("cron:daily_credits:2031-03-01T00:00:00.000Z")).toBe(1);
     expect(await lotsOf(userId)).toEqual([
       expect.objectContaining({ kind: "daily", amount: 10, remaining: 10, expires_at: "2031-03-02T00:00:00Z", expired: false, reference: "daily:2031-03-01" }),
     ]);
@@ -98,7 +99,7 @@ describe("daily credits job (cron 0 0 * * *) on an isolated stack", () => {
     // The day's credits are spent in part (the consumption operation, as of that day) …
     await stack.sql("select perpetua_consume_credits($1, 3, 'ai_chat', 'chat-1', 'test', '2031-03-01T12:00:00Z')", [userId]);
     // … and the next day's run expires the rest and grants the new day's lot – once.
-    expect(await runDaily("2031-03-02T00:00:00Z")).toMatchObject({ claimed: true, drift_users: 0 });
+    expect(await runDaily("2031-03-02T00:00:00Z")).toMatchObject({ claimed: true });
     await runDaily("2031-03-02T00:00:00Z");
     await runDaily("2031-03-02T23:59:00Z");
     const lots = await lotsOf(userId);
@@ -135,7 +136,7 @@ describe("daily credits job (cron 0 0 * * *) on an isolated stack", () => {
     for (const userId of [pro, freeWithPerk]) {
       await stack.sql("insert into user_achievements (user_id, achievement_id) values ($1, $2)", [userId, perk.id]);
     }
-    expect(await runDaily("2031-04-01T00:00:00Z")).toMatchObject({ claimed: true, drift_users: 0 });
+    expect(await runDaily("2031-04-01T00:00:00Z")).toMatchObject({ claimed: true });
     expect((await lotsOf(pro)).map((lot) => lot.amount)).toEqual([10 + perk.perk_value]);
     expect((await lotsOf(freeWithPerk)).map((lot) => [lot.kind, lot.amount, lot.expires_at])).toEqual([["daily", perk.perk_value, "2031-04-02T00:00:00Z"]]);
     expect(await lotsOf(freeWithout)).toEqual([]);
@@ -144,8 +145,30 @@ describe("daily credits job (cron 0 0 * * *) on an isolated stack", () => {
       expect([last, ledger]).toEqual([lots, lots]);
     }
   });
+});
 
-  it("the audit reports a drift at error level with the users concerned, and repairs nothing", async () => {
+describe("credit ledger audit (credit_drift_audit, cron 0 0 * * *) on an isolated stack", () => {
+  /** `credit_ledger_drift_users` as GET /metrics serves it, once it equals `expected` (the flush trails the run by ~1 s). */
+  async function driftGaugeBecomes(expected: number): Promise<number | undefined> {
+    let value: number | undefined;
+    for (let attempt = 0; attempt < 50; attempt += 1) {
+      const response = await stack.fetch("/api/v1/metrics", { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } });
+      expect(response.status).toBe(200);
+      const line = (await response.text()).split("\n").find((candidate) => candidate.startsWith("credit_ledger_drift_users "));
+      value = line === undefined ? undefined : Number(line.slice(line.lastIndexOf(" ") + 1));
+      if (value === expected) return value;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    return value;
+  }
+
+  it("a clean ledger shows 0 drifting users in /metrics; one corrupted user shows 1, logged at error level, repaired by nobody", async () => {
+    // Every user of this stack's database so far has only been moved by the credit functions.
+    const clean = await runDaily("2031-05-01T00:00:00Z", "credit_drift_audit");
+    expect(clean).toMatchObject({ action: "cron.credit_drift_audit", outcome: "success", drift_users: 0 });
+    expect(await stack.roundTrips("cron:credit_drift_audit:2031-05-01T00:00:00.000Z")).toBe(1);
+    expect(await driftGaugeBecomes(0)).toBe(0);
+
     const userId = await newUser("free");
     await stack.sql(
       "select perpetua_grant_credits($1, 'purchased', 50, null, 'credit_pack', 'pay-drift', 'credit_pack', 'test', '2031-05-01T00:00:00Z')",
@@ -155,14 +178,21 @@ describe("daily credits job (cron 0 0 * * *) on an isolated stack", () => {
     await stack.sql("update credit_lots set remaining = remaining - 1 where user_id = $1", [userId]);
     const ledgerBefore = await ledgerOf(userId);
 
-    const finished = await runDaily("2031-05-02T00:00:00Z");
-    expect(finished).toMatchObject({ outcome: "success", claimed: true, drift_users: 1 });
-    const drift = await stack.waitForLog((line) => line.message === "credit invariant drift" && line.run_date === "2031-05-02");
-    expect(drift).toMatchObject({ level: "error", action: "cron.daily_credits", drift_users: 1, user_ids: [userId] });
+    const finished = await runDaily("2031-05-02T00:00:00Z", "credit_drift_audit");
+    expect(finished).toMatchObject({ outcome: "success", drift_users: 1 });
+    const drift = await stack.waitForLog((line) => line.message === "credit invariant drift" && line.request_id === "cron:credit_drift_audit:2031-05-02T00:00:00.000Z");
+    expect(drift).toMatchObject({ level: "error", action: "cron.credit_drift_audit", drift_users: 1, user_ids: [userId] });
+    expect(await driftGaugeBecomes(1)).toBe(1);
 
     expect(await lotsOf(userId)).toEqual([expect.objectContaining({ kind: "purchased", amount: 50, remaining: 49 })]);
     expect(await ledgerOf(userId)).toEqual(ledgerBefore);
     expect(await invariant(userId)).toEqual({ lots: 49, last: 50, ledger: 50 });
+
+    // The audit changes nothing, so a repeated trigger for the same instant finds the same; after a repair, 0.
+    expect(await runDaily("2031-05-02T00:00:00Z", "credit_drift_audit")).toMatchObject({ drift_users: 1 });
+    await stack.sql("update credit_lots set remaining = remaining + 1 where user_id = $1", [userId]);
+    expect(await runDaily("2031-05-03T00:00:00Z", "credit_drift_audit")).toMatchObject({ drift_users: 0 });
+    expect(await driftGaugeBecomes(0)).toBe(0);
   });
 });
 
