@@ -67,7 +67,7 @@ function selections(expr: string): { selected: Selection[]; grouped: string[] } 
     grouped.push(...list.split(",").map((label) => label.trim()).filter((label) => label !== ""));
     return " ";
   });
-  for (const match of rest.matchAll(/(?<![\w.])([a-zA-Z_:][a-zA-Z0-9_:]*)(?!\s*\()/g)) {
+  for (const match of rest.matchAll(/(?<![\w.:])([a-zA-Z_:][a-zA-Z0-9_:]*)(?![\w:])(?!\s*\()/g)) {
     const word = match[1] ?? "";
     if (!OPERATORS.has(word)) selected.push({ metric: word, labels: [] });
   }
