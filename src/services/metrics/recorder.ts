@@ -67,7 +67,9 @@ export class MetricsRecorder {
     const byShard = new Map<number, SeriesDelta[]>();
     for (const delta of this.pending.values()) {
       const shard = isGauge(delta.name) ? GAUGE_SHARD : this.shard();
-      byShard.set(shard, [...(byShard.get(shard) ?? []), delta]);
+      const batch = byShard.get(shard);
+      if (batch === undefined) byShard.set(shard, [delta]);
+      else batch.push(delta);
     }
     this.pending = new Map();
     this.inFlight = Promise.all(
