@@ -3,6 +3,7 @@ import { onError } from "./errors/on-error";
 import { bodyLimit } from "./middleware/body-limit";
 import { configuration } from "./middleware/config";
 import { cors } from "./middleware/cors";
+import { deprecation } from "./middleware/deprecation";
 import { authentication } from "./middleware/auth";
 import { idempotency } from "./middleware/idempotency";
 import { rateLimit } from "./middleware/rate-limit";
@@ -45,9 +46,10 @@ export interface AppOptions {
 export function createApp(options: AppOptions = {}): AppRouter {
   const app = createRouter();
 
-  // Order: id first (every response and log line carries it), log and metrics around everything, then headers (no-store
-  // on /api/v1), config, CORS (needs config), body limit, UTF-8 of JSON bodies, and the per-request service context.
-  app.use("*", requestId, requestLog, requestMetrics, securityHeaders, noStore(API_PREFIX), configuration, cors);
+  // Order: id first (every response and log line carries it), log and metrics around everything, then headers
+  // (deprecation on every answer of a deprecated operation, no-store on /api/v1), config, CORS (needs config),
+  // body limit, UTF-8 of JSON bodies, and the per-request service context.
+  app.use("*", requestId, requestLog, requestMetrics, deprecation(API_PREFIX), securityHeaders, noStore(API_PREFIX), configuration, cors);
   app.use(`${API_PREFIX}/*`, bodyLimit(API_PREFIX), jsonBodyEncoding, servicesContext);
   // Each operation's flags (routes/define-route.ts) say what it needs: an access token (default), which
   // rate-limit budget, an Idempotency-Key. Authentication sets the user; limits and idempotency are per user.

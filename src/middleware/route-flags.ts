@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { matchedRoutes } from "hono/route";
+import type { Deprecation } from "../lib/deprecation";
 
 /** Which UserGuard budget an operation is counted in (docs/conventions.md "Rate limits"); `none` is exempt. */
 export type RateLimitClass = "general" | "ai" | "auth" | "none";
@@ -7,7 +8,7 @@ export type RateLimitClass = "general" | "ai" | "auth" | "none";
 /**
  * What the middleware chain needs to know about an operation, declared with the operation itself
  * (routes/define-route.ts) instead of in path lists: whether it needs an access token, whether a POST/PATCH
- * needs an Idempotency-Key, and which rate-limit budget counts it.
+ * needs an Idempotency-Key, which rate-limit budget counts it, and whether it is deprecated.
  */
 export interface RouteFlags {
   /** `public`: no access token (sign-in, refresh, health, signed webhooks). Default `user`. */
@@ -23,6 +24,8 @@ export interface RouteFlags {
    * answer (`POST /notes/{id}/transcribe`).
    */
   bodyRefusalStatus?: 400;
+  /** Deprecated operation: the headers and the counter of middleware/deprecation.ts (docs/deprecation.md). */
+  deprecated?: Deprecation;
 }
 
 const FLAGS = new Map<string, RouteFlags>();
@@ -30,6 +33,11 @@ const FLAGS = new Map<string, RouteFlags>();
 /** Called once per operation at definition time (module evaluation); the map is never written afterwards. */
 export function registerRouteFlags(method: string, openApiPath: string, flags: RouteFlags): void {
   FLAGS.set(key(method, openApiPath.replace(/\{(\w+)\}/g, ":$1")), flags);
+}
+
+/** Every operation registered so far (`METHOD /path/:param` → flags): the tests over all routes read it. */
+export function registeredRouteFlags(): ReadonlyMap<string, RouteFlags> {
+  return FLAGS;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { ErrorCode } from "../errors/codes";
 import { errorResponses } from "../errors/openapi";
 import { defaultFlags, registerRouteFlags, type RouteFlags } from "../middleware/route-flags";
 import { bodyLimitApplies } from "../middleware/body-limit";
+import { assertValidDeprecation, deprecationNote, type Deprecation } from "../lib/deprecation";
 
 export interface RouteExtras {
   /** Error codes this operation itself can answer (beyond the ones its features imply, added below). */
@@ -22,7 +23,17 @@ export interface RouteExtras {
   maxBodyBytes?: number;
   /** 400 instead of 413/415 for a body refused as such (middleware/route-flags.ts). */
   bodyRefusalStatus?: 400;
+  /**
+   * docs/deprecation.md: the operation is deprecated from `since` and may stop answering after `sunset`
+   * (both `YYYY-MM-DD`, at least 90 days apart, checked here at definition time); `successor` is what to call
+   * instead. Every response gets `Deprecation`, `Sunset` and `Link` (middleware/deprecation.ts), the calls are
+   * counted in `http_deprecated_requests_total`, and the OpenAPI operation is `deprecated: true`.
+   */
+  deprecated?: Deprecation;
 }
+
+/** A route declaration: OpenAPI's own boolean `deprecated` is replaced by RouteExtras' declaration. */
+type Declaration = Omit<RouteConfig, "deprecated">;
 
 /**
  * createRoute plus the operation's flags, which the middleware reads (middleware/route-flags.ts: access
@@ -34,8 +45,9 @@ export interface RouteExtras {
  * reads it). 415 VALIDATION_ERROR where a JSON body is declared (wrong or missing Content-Type). One
  * declaration, so the OpenAPI document and the runtime cannot disagree.
  */
-export function defineRoute<const R extends RouteConfig>(input: R & RouteExtras) {
-  const { errors = [], database = true, access = "user", idempotent, rateLimit, maxBodyBytes, bodyRefusalStatus, ...rest } = input;
+export function defineRoute<const R extends Declaration>(input: R & RouteExtras) {
+  const { errors = [], database = true, access = "user", idempotent, rateLimit, maxBodyBytes, bodyRefusalStatus, deprecated, ...rest } = input;
+  if (deprecated !== undefined) assertValidDeprecation(`${input.method.toUpperCase()} ${input.path}`, deprecated);
   const defaults = defaultFlags(input.method, access);
   const flags: RouteFlags = {
     access,
@@ -43,10 +55,11 @@ export function defineRoute<const R extends RouteConfig>(input: R & RouteExtras)
     rateLimit: rateLimit ?? defaults.rateLimit,
     ...(maxBodyBytes !== undefined && { maxBodyBytes }),
     ...(bodyRefusalStatus !== undefined && { bodyRefusalStatus }),
+    ...(deprecated !== undefined && { deprecated }),
   };
   registerRouteFlags(input.method, input.path, flags);
   const auth = access === "user";
-  const route = rest as unknown as R;
+  const route = rest as unknown as Omit<R, "deprecated">;
   const request = route.request;
   const hasBody = request?.body !== undefined;
   const validates = hasBody || request?.params !== undefined || request?.query !== undefined || request?.headers !== undefined;
@@ -67,7 +80,12 @@ export function defineRoute<const R extends RouteConfig>(input: R & RouteExtras)
     ...(hasBody && !jsonBody && { 415: "VALIDATION_ERROR: the Content-Type is not one of the operation's media types." }),
   };
   const responses = { ...route.responses, ...errorResponses([...codes], { alternates, descriptions }) } as R["responses"];
-  return createRoute({ ...route, responses, ...(auth ? { security: [{ bearerAuth: [] }] } : {}) });
+  // A deprecated operation says so in the document: OpenAPI's flag, and the dates at the end of its description.
+  const deprecation =
+    deprecated === undefined
+      ? {}
+      : { deprecated: true, description: [route.description, deprecationNote(deprecated)].filter((part) => part !== undefined && part !== "").join("\n\n") };
+  return createRoute({ ...route, responses, ...deprecation, ...(auth ? { security: [{ bearerAuth: [] }] } : {}) });
 }
 
 /** docs/conventions.md#envelopes success envelope. */

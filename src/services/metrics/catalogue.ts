@@ -1,6 +1,6 @@
 /**
  * docs/operations.md#metrics: every metric `GET /metrics` serves – names, types, labels and buckets. The
- * contract of ops/alerts.yml and ops/dashboard.json; a metric not in this list cannot be recorded, and a
+ * contract of ops/alerts.yml and ops/grafana/slo-dashboard.json; a metric not in this list cannot be recorded, and a
  * label value is always one of a bounded set (route templates, error codes, queue and job names – never a
  * user id or a raw path), so the number of series stays small however much traffic there is.
  */
