@@ -9,7 +9,7 @@ import {
 
 /**
  * OpenAI's Responses API (`POST /v1/responses`) as `openai` v7 and `@openai/agents`' OpenAIResponsesModel use
- * it, answering from scripts the tests register (docs/testing.md#the-openai-fake):
+ * it, answering from scripts the tests register (docs/ai.md#testing-against-the-openai-fake):
  *
  * - `Authorization: Bearer <OPENAI_TEST_KEY>` or 401 with OpenAI's `{error: {message, type, param, code}}`.
  * - The answer comes from the latest script whose `match` occurs in the request's input or instructions, turn
