@@ -182,9 +182,9 @@ export async function startOpenAIFake(): Promise<RunningServer> {
       if (!response.writableEnded) response.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...fields, sequence_number: sequence++ })}\n\n`);
     };
     const snapshot = (): Json => responseObject(body, state);
-    /** Before each delta: the turn's waits, and whether the stream stops (hang or failure) here. */
+    /** Before each delta: the wait between chunks, and whether the stream stops (hang or failure) here. */
     const beforeDelta = async (): Promise<"go" | "stop"> => {
-      await sleep(deltas === 0 ? firstDelay : (turn.chunk_delay_ms ?? 0));
+      if (deltas > 0) await sleep(turn.chunk_delay_ms ?? 0);
       if (response.destroyed) return "stop";
       if (turn.hang_after_chunks !== undefined && deltas >= turn.hang_after_chunks) {
         record.outcome = "hung";
@@ -213,6 +213,8 @@ export async function startOpenAIFake(): Promise<RunningServer> {
 
     send("response.created", { response: snapshot() });
     send("response.in_progress", { response: snapshot() });
+    // The model "thinks" before its first output item appears, as the real API does.
+    await sleep(firstDelay);
     for (const [outputIndex, item] of plan.items.entries()) {
       if (item.kind === "text") {
         send("response.output_item.added", { output_index: outputIndex, item: messageItem(item, "in_progress", undefined) });
