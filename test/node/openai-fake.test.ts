@@ -139,7 +139,7 @@ describe("openai SDK against the fake", () => {
     expect((await requests(match)).at(-1)?.fake_error).toMatch(/\$\.title: shorter than minLength 1; \$\.minutes: below minimum 5/);
   });
 
-  it("fails the way it is told: HTTP status, response.failed, an error event, a stalled stream", async () => {
+  it("fails the way it is told: HTTP status, response.failed, an error event, a stalled stream, no answer at all", async () => {
     const match = unique("sdk-faults");
     await script({ match, turns: [{ status: 429 }] });
     await expect(client.responses.create({ model: "gpt-4.1-mini", input: match })).rejects.toBeInstanceOf(OpenAI.RateLimitError);
@@ -166,9 +166,12 @@ describe("openai SDK against the fake", () => {
       if (event.type === "response.output_text.delta") controller.abort();
     }
     expect(seen.at(-1)).toBe("response.output_text.delta");
-    const outcomes = (await requests(match)).map((record) => record.outcome);
-    expect(outcomes.slice(0, 3)).toEqual(["http_error", "failed", "error_event"]);
-    expect(outcomes[3]).toBe("hung");
+
+    await script({ match, turns: [{ hang: true }] });
+    await expect(client.responses.create({ model: "gpt-4.1-mini", input: match }, { timeout: 200 })).rejects.toBeInstanceOf(OpenAI.APIConnectionTimeoutError);
+    const records = await requests(match);
+    expect(records.map((record) => record.outcome)).toEqual(["http_error", "failed", "error_event", "hung", "hung"]);
+    expect(records.map((record) => record.status)).toEqual([429, 200, 200, 200, 0]);
   });
 });
 
