@@ -16306,8 +16306,8 @@ export interface paths {
                 /** @description RATE_LIMITED: Too many requests. AI_TASK_LIMIT_REACHED: The AI request limit for this task in this session has been reached. */
                 429: {
                     headers: {
-                        /** @description Seconds until the oldest counted request leaves the window. */
-                        "Retry-After": string;
+                        /** @description With RATE_LIMITED: seconds until the oldest counted request leaves the window (AI_TASK_LIMIT_REACHED has none). */
+                        "Retry-After"?: string;
                         /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
                         RateLimit?: string;
                         /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
@@ -16589,8 +16589,8 @@ export interface paths {
                 /** @description RATE_LIMITED: Too many requests. AI_TASK_LIMIT_REACHED: The AI request limit for this task in this session has been reached. */
                 429: {
                     headers: {
-                        /** @description Seconds until the oldest counted request leaves the window. */
-                        "Retry-After": string;
+                        /** @description With RATE_LIMITED: seconds until the oldest counted request leaves the window (AI_TASK_LIMIT_REACHED has none). */
+                        "Retry-After"?: string;
                         /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
                         RateLimit?: string;
                         /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */
@@ -16894,8 +16894,8 @@ export interface paths {
                 /** @description RATE_LIMITED: Too many requests. AI_TASK_LIMIT_REACHED: The AI request limit for this task in this session has been reached. */
                 429: {
                     headers: {
-                        /** @description Seconds until the oldest counted request leaves the window. */
-                        "Retry-After": string;
+                        /** @description With RATE_LIMITED: seconds until the oldest counted request leaves the window (AI_TASK_LIMIT_REACHED has none). */
+                        "Retry-After"?: string;
                         /** @description IETF draft structured field, e.g. `"general";r=0;t=17`. */
                         RateLimit?: string;
                         /** @description IETF draft structured field, e.g. `"general";q=100;w=60`. */

@@ -61,6 +61,8 @@ export default defineConfig({
                 // AI configured (the /ai/* gate); test/suites/ai/suggestions-config.test.ts runs a Worker without it.
                 OPENAI_API_KEY: "sk-test-perpetua",
                 OPENAI_BASE_URL: `${inject("openaiUrl")}/v1`,
+                // A failing model is told in seconds, not the production 30 s (the hang tests wait for it).
+                AI_TIMEOUT_SECONDS: "3",
               },
             },
           })),

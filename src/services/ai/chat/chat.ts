@@ -110,6 +110,8 @@ export async function startChat({ ctx, input }: { ctx: ServiceContext; input: Ch
     links: (prepared) => ({ taskId: prepared.task?.id ?? null, conversationId: prepared.conversationId }),
   });
 
+  // From here the answer is the stream, which stores itself under the key when it ends (or releases it).
+  if (ctx.idempotency !== undefined) ctx.idempotency.streaming = true;
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const writer = writable.getWriter();
   const sent: string[] = [];
