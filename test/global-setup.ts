@@ -9,6 +9,7 @@ import { startPushService } from "./fakes/node/push-service.ts";
 import { createVapidKeyPair } from "../scripts/dev/vapid-key.ts";
 import { DEEPGRAM_TEST_KEY, startDeepgramFake } from "./fakes/node/deepgram.ts";
 import { startCheckoutFake } from "./fakes/node/checkout.ts";
+import { startOpenAIFake } from "./fakes/node/openai.ts";
 import { conformanceReport, startConformanceCollector } from "./conformance/collector.ts";
 
 /**
@@ -25,6 +26,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const google = await startGoogleIssuer();
   const deepgram = await startDeepgramFake();
   const checkout = await startCheckoutFake();
+  const openai = await startOpenAIFake();
   const jwt = await createTestSigningKeys();
   const push = await startPushService();
   const vapid = createVapidKeyPair("mailto:push-tests@perpetua.test");
@@ -50,6 +52,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("deepgramUrl", deepgram.origin);
   project.provide("deepgramApiKey", DEEPGRAM_TEST_KEY);
   project.provide("checkoutUrl", checkout.origin);
+  project.provide("openaiUrl", openai.origin);
 
   return async () => {
     await conformance.close();
@@ -60,6 +63,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await push.close();
     await deepgram.close();
     await checkout.close();
+    await openai.close();
     await neon.close();
     await postgres.stop();
     if (!report.ok) {

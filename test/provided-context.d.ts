@@ -30,5 +30,7 @@ declare module "vitest" {
     deepgramApiKey: string;
     /** Fake Checkout.com Hosted Payments API (test/fakes/node/checkout.ts): the Worker's CHECKOUT_BASE_URL and its /_control API. */
     checkoutUrl: string;
+    /** Fake OpenAI Responses API (test/fakes/node/openai.ts): origin of `/v1/responses` and its /_control API. */
+    openaiUrl: string;
   }
 }

@@ -60,6 +60,9 @@ export default defineConfig({
                 CHECKOUT_FAILURE_URL: "https://app.perpetua.test/billing/failure",
                 // AI configured (the /ai/* gate); test/suites/ai/suggestions-config.test.ts runs a Worker without it.
                 OPENAI_API_KEY: "sk-test-perpetua",
+                OPENAI_BASE_URL: `${inject("openaiUrl")}/v1`,
+                // A failing model is told in seconds, not the production 30 s (the hang tests wait for it).
+                AI_TIMEOUT_SECONDS: "3",
               },
             },
           })),

@@ -33,6 +33,10 @@ const rateLimitedHeaders = z.object({
   "RateLimit-Policy": z.string().optional().openapi({ description: 'IETF draft structured field, e.g. `"general";q=100;w=60`.' }),
 });
 
+const sharedLimitHeaders = rateLimitedHeaders.partial().extend({
+  "Retry-After": z.string().optional().openapi({ pattern: "^[0-9]+$", description: "With RATE_LIMITED: seconds until the oldest counted request leaves the window (AI_TASK_LIMIT_REACHED has none)." }),
+});
+
 /**
  * OpenAPI responses for exactly the given error codes, grouped by HTTP status – generated from the same
  * table the runtime uses (codes.ts), so the document lists what the operation can really answer.
@@ -49,7 +53,7 @@ export function errorResponses(codes: readonly ErrorCode[], options: { alternate
   }
   const responses: Record<
     number,
-    { description: string; headers?: typeof rateLimitedHeaders; content: { "application/json": { schema: ReturnType<typeof errorBody> } } }
+    { description: string; headers?: typeof rateLimitedHeaders | typeof sharedLimitHeaders; content: { "application/json": { schema: ReturnType<typeof errorBody> } } }
   > = {};
   for (const [status, list] of [...byStatus.entries()].sort(([a], [b]) => a - b)) {
     const [first, ...rest] = list;
@@ -58,7 +62,9 @@ export function errorResponses(codes: readonly ErrorCode[], options: { alternate
       options.descriptions?.[status] ?? ALTERNATE_DESCRIPTIONS[status] ?? list.map((code) => `${code}: ${errorCodes[code].message}`).join(" ");
     responses[status] = {
       description,
-      ...(status === 429 ? { headers: rateLimitedHeaders } : {}),
+      // AI_TASK_LIMIT_REACHED shares 429 but has no window to wait for (it lasts the login session): Retry-After
+      // is then only promised for RATE_LIMITED.
+      ...(status === 429 ? { headers: list.every((code) => code === "RATE_LIMITED") ? rateLimitedHeaders : sharedLimitHeaders } : {}),
       content: { "application/json": { schema: errorBody([first, ...rest]) } },
     };
   }

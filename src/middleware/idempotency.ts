@@ -4,7 +4,7 @@ import { ApiError } from "../errors/api-error";
 import { routeFlags } from "./route-flags";
 import type { ErrorCode } from "../errors/codes";
 import { storeOutcome } from "../services/idempotency/records";
-import { hashRequest, REPLAYED_HEADER, type StoredResponse } from "../services/idempotency/types";
+import { hashRequest, REPLAYED_HEADER, type IdempotencyScope, type StoredResponse } from "../services/idempotency/types";
 
 export { REPLAYED_HEADER };
 
@@ -49,7 +49,7 @@ export const idempotency = (apiPrefix: string) => createMiddleware<AppEnv>(async
   }
   const services = c.get("services");
   const body = await c.req.arrayBuffer();
-  const scope = {
+  const scope: IdempotencyScope = {
     userId,
     key,
     method,
@@ -61,7 +61,7 @@ export const idempotency = (apiPrefix: string) => createMiddleware<AppEnv>(async
   services.idempotency = scope;
   await next();
 
-  if (scope.stored || c.res.headers.get(REPLAYED_HEADER) === "true") return;
+  if (scope.stored || scope.streaming === true || c.res.headers.get(REPLAYED_HEADER) === "true") return;
   const code = c.get("errorCode");
   const storable = c.res.status < 400 || (code !== undefined && STORED_ERRORS.has(code));
   if (!storable) return;

@@ -22,6 +22,8 @@ import { mountVoice } from "./voice";
 import { mountMetrics } from "./metrics";
 import { mountAiGate } from "./ai/gate";
 import { mountAiSuggestions } from "./ai/suggestions";
+import { mountAiGenerators } from "./ai/generate";
+import { mountAiChat } from "./ai/chat";
 
 /** The only place resources are mounted (STYLE §1); each resource registers its own operations. */
 export function mountRoutes(api: AppRouter): void {
@@ -49,4 +51,6 @@ export function mountRoutes(api: AppRouter): void {
   // The AI gate first: every /ai/* route answers 503 without OPENAI_API_KEY (routes/ai/gate.ts).
   mountAiGate(api);
   mountAiSuggestions(api);
+  mountAiGenerators(api);
+  mountAiChat(api);
 }

@@ -122,10 +122,10 @@ const GUARDS = {
   /** Standalone notes (free 50 + perks), counted after the users row's lock. */
   STANDALONE_NOTE_LIMIT: entry({ details: limitDetails, error: ({ limit, current }) => new LimitExceeded("standalone notes", limit, current) }),
   /**
-   * A transcription's claim on its Idempotency-Key lost to a duplicate that claimed (or completed) it between
-   * round trips (docs/notes-and-voice.md#batch-transcription): 409, a retry then replays.
+   * A claim on an Idempotency-Key (a transcription, an AI call: idempotency/records.ts claimInBatchStatement)
+   * lost to a duplicate that claimed (or completed) it between round trips: 409, a retry then replays.
    */
-  TRANSCRIPTION_IN_PROGRESS: entry({
+  KEY_CLAIM_LOST: entry({
     details: none,
     error: () => new ApiError("IDEMPOTENCY_IN_PROGRESS", { message: "A request with this Idempotency-Key is still being processed; retry shortly.", headers: { "Retry-After": "1" } }),
   }),

@@ -54,6 +54,8 @@ export interface WriteSpec<V> {
   status?: 200 | 201 | 204;
   /** Folds the fields event handlers contributed into the value (e.g. `unlocked_achievements`). */
   finish?: (value: V, fields: ResponseFields) => V;
+  /** The stored response when it is not `{data: value}` JSON (the AI chat stores its whole SSE stream). */
+  response?: (value: V) => StoredResponse;
 }
 
 /**
@@ -293,6 +295,7 @@ async function attemptWrite<V>(unit: WriteUnit, spec: WriteSpec<V>, body: (unit:
 
 /** The exact bytes the route sends and a replay returns (status, `{data}` envelope, content type). */
 export function storedResponse<V>(spec: WriteSpec<V>, value: V): StoredResponse {
+  if (spec.response !== undefined) return spec.response(value);
   const status = spec.status ?? 200;
   return status === 204 ? { status, body: "", headers: {} } : jsonResponse(status, { data: value });
 }

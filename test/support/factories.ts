@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { authHeaders, signIn, signTestAccessToken, testDb } from "./auth";
+import { authHeaders, signIn, signTestAccessToken, testDb, type SignedIn } from "./auth";
 import type { Task } from "../../src/services/tasks/present";
 import { call, newRequestId } from "./requests";
 
@@ -40,7 +40,11 @@ export interface TestClient {
 
 /** A fresh signed-in user (free unless `tier: "pro"`) and a request helper adding the token and a key. */
 export async function newClient(options: { tier?: "free" | "pro" } = {}): Promise<TestClient> {
-  const signed = await signIn(options.tier === undefined ? {} : { tier: options.tier });
+  return clientOf(await signIn(options.tier === undefined ? {} : { tier: options.tier }));
+}
+
+/** The request helper for a sign-in (e.g. a second login session of the same Google account). */
+export function clientOf(signed: SignedIn): TestClient {
   return {
     userId: signed.user.id,
     accessToken: signed.accessToken,

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { ApiError } from "../../errors/api-error";
+import { guard } from "../guards";
 import type { ServiceContext } from "../context";
 import { IdempotentReplay, type IdempotencyRow, type IdempotencyScope, type StoredResponse } from "./types";
 
@@ -102,4 +103,38 @@ export async function claimKey(ctx: ServiceContext, scope: IdempotencyScope, lea
 /** Stores a response after the fact (failure paths only: an error response whose request had no effect). */
 export async function storeOutcome(ctx: ServiceContext, scope: IdempotencyScope, response: StoredResponse): Promise<void> {
   await completionStatement(ctx, scope, response).catch(() => undefined);
+}
+
+/** The lease a claim made at `now` holds (its exact `locked_until`, which proves ownership later). */
+export function claimUntil(now: Date, leaseSeconds: number): string {
+  return new Date(now.getTime() + leaseSeconds * 1000).toISOString();
+}
+
+/**
+ * claimKey as one statement, to ride in a batch with the first effect (a charge): a first use inserts the key
+ * `in_progress`, a lease left by a request that died is taken over; a live claim or a completed record (a
+ * duplicate that got there between the caller's read and this commit) aborts the batch – charge included –
+ * with 409 IDEMPOTENCY_IN_PROGRESS (guard KEY_CLAIM_LOST). After the commit, set `scope.claim` to
+ * `claimUntil(now, leaseSeconds)`.
+ */
+export function claimInBatchStatement(ctx: ServiceContext, scope: IdempotencyScope, now: Date, leaseSeconds: number) {
+  const until = claimUntil(now, leaseSeconds);
+  const stamp = now.toISOString();
+  return ctx.db.execute(sql`
+    with claimed as (
+      insert into idempotency_records (user_id, key, method, path, request_hash, status, locked_until, created_at)
+      values (${scope.userId}, ${scope.key}, ${scope.method}, ${scope.path}, ${scope.requestHash}, 'in_progress',
+              ${until}::timestamptz, ${stamp}::timestamptz)
+      on conflict (user_id, key) do update set locked_until = excluded.locked_until
+        where idempotency_records.status = 'in_progress'
+          and idempotency_records.request_hash = excluded.request_hash
+          and idempotency_records.locked_until < ${stamp}::timestamptz
+      returning 1)
+    select ${guard("KEY_CLAIM_LOST", sql`exists (select 1 from claimed)`)}`);
+}
+
+/** Gives a claim back (a failed call: 5xx answers are never stored, so a retry with the same key runs again). */
+export function releaseClaimStatement(ctx: ServiceContext, scope: IdempotencyScope, claim: string) {
+  return ctx.db.execute(sql`delete from idempotency_records where user_id = ${scope.userId} and key = ${scope.key}
+    and status = 'in_progress' and locked_until = ${claim}::timestamptz`);
 }

@@ -17,6 +17,11 @@ export interface IdempotencyScope {
   stored: boolean;
   /** Claim mode only: the lease this request holds (its exact `locked_until`), proving ownership. */
   claim?: string;
+  /**
+   * The response is a stream that stores itself under this key when it ends (the AI chat's SSE): the
+   * middleware must neither read it (that would buffer the whole stream) nor store it.
+   */
+  streaming?: boolean;
 }
 
 export { IdempotentReplay, REPLAYED_HEADER, type StoredResponse } from "../../errors/replay";

@@ -7,8 +7,7 @@ import type { ServiceContext } from "../context";
 import { consumeCredits } from "../credits/consume";
 import { refundCredits } from "../credits/refund";
 import { guard } from "../guards";
-import { evaluateRecord, lookupStatement } from "../idempotency/records";
-import type { IdempotencyScope } from "../idempotency/types";
+import { claimInBatchStatement, claimUntil, evaluateRecord, lookupStatement, releaseClaimStatement } from "../idempotency/records";
 import { runWrite, type WriteUnit } from "../unit-of-work";
 import { requireUserId } from "../users/get-me";
 import { cutToLimit, joinTranscript } from "./append-transcript";
@@ -164,7 +163,7 @@ async function start(ctx: ServiceContext, userId: string, input: TranscribeInput
     const charge: Charge = resumed
       ? { reference: earlier.reference, credits: Number(earlier.consumed), provisional }
       : { reference: `${prefix}${crypto.randomUUID().slice(0, 8)}`, credits: creditsFor(ctx, knownSeconds ?? MAX_AUDIO_SECONDS), provisional };
-    if (scope !== undefined) unit.write(claimStatement(unit, scope, now, leaseSeconds(ctx)));
+    if (scope !== undefined) unit.write(claimInBatchStatement(unit.ctx, scope, now, leaseSeconds(ctx)));
     if (!resumed) consumeCredits({ ctx: unit.ctx, input: { userId, amount: charge.credits, reason: "transcription", reference: charge.reference } });
     const note = presentNote({ ...current, transcript_status: "pending", version: current.version + 1, updated_at: stamp });
     unit.writeAll([
@@ -183,31 +182,6 @@ async function start(ctx: ServiceContext, userId: string, input: TranscribeInput
 /** The claim outlives the Deepgram deadline, so a live request is never taken over by its own retry. */
 function leaseSeconds(ctx: ServiceContext): number {
   return ctx.config.DEEPGRAM_TIMEOUT_SECONDS + 60;
-}
-
-function claimUntil(now: Date, leaseSeconds: number): string {
-  return new Date(now.getTime() + leaseSeconds * 1000).toISOString();
-}
-
-/**
- * Takes the Idempotency-Key `in_progress` with a lease, in the charge's batch: a first use inserts it, a lease
- * left by a request that died is taken over; a live claim or a completed record (a duplicate that got there
- * between our read and this commit) aborts the batch – charge included – with 409 IDEMPOTENCY_IN_PROGRESS.
- */
-function claimStatement(unit: WriteUnit, scope: IdempotencyScope, now: Date, leaseSeconds: number) {
-  const until = claimUntil(now, leaseSeconds);
-  const stamp = now.toISOString();
-  return unit.ctx.db.execute(sql`
-    with claimed as (
-      insert into idempotency_records (user_id, key, method, path, request_hash, status, locked_until, created_at)
-      values (${scope.userId}, ${scope.key}, ${scope.method}, ${scope.path}, ${scope.requestHash}, 'in_progress',
-              ${until}::timestamptz, ${stamp}::timestamptz)
-      on conflict (user_id, key) do update set locked_until = excluded.locked_until
-        where idempotency_records.status = 'in_progress'
-          and idempotency_records.request_hash = excluded.request_hash
-          and idempotency_records.locked_until < ${stamp}::timestamptz
-      returning 1)
-    select ${guard("TRANSCRIPTION_IN_PROGRESS", sql`exists (select 1 from claimed)`)}`);
 }
 
 /** Step 3, success: one batch appends the transcript, settles a provisional charge and completes the key. */
@@ -280,10 +254,7 @@ async function fail(ctx: ServiceContext, userId: string, started: Started): Prom
         where id = ${started.note.id} and user_id = ${userId} and transcript_status = 'pending'`),
     );
     if (scope?.claim !== undefined) {
-      unit.write(
-        ctx.db.execute(sql`delete from idempotency_records where user_id = ${scope.userId} and key = ${scope.key}
-          and status = 'in_progress' and locked_until = ${scope.claim}::timestamptz`),
-      );
+      unit.write(releaseClaimStatement(unit.ctx, scope, scope.claim));
     }
     const failed = presentNote({ ...started.note, transcript_status: "failed", version: started.note.version + 1, updated_at: stamp });
     unit.emit({ type: "note.transcribed", note: failed, outcome: "failed", changes: { transcript_status: { from: "pending", to: "failed" } } });
