@@ -23,6 +23,7 @@ import type { AgentInputItem } from "@openai/agents";
 import { ApiError, NotFound } from "../../../errors/api-error";
 import type { ServiceContext } from "../../context";
 import { reportError } from "../../../lib/sentry";
+import { metrics } from "../../metrics/recorder";
 import { requireUserId } from "../../users/get-me";
 import { beginAiCall } from "../charged-call";
 import { DATA_RULE, quoteUserData, summarise, todayLine } from "../generate/prompt";
@@ -60,6 +61,7 @@ export const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8" 
 /** Opens the chat (throws the pre-stream errors) and answers the stream's body. */
 export async function startChat({ ctx, input }: { ctx: ServiceContext; input: ChatInput }): Promise<ReadableStream<Uint8Array>> {
   const userId = requireUserId(ctx);
+  const received = Date.now();
   const call = await beginAiCall<Prepared>(ctx, {
     kind: "chat",
     operation: "ai.chat",
@@ -153,6 +155,7 @@ export async function startChat({ ctx, input }: { ctx: ServiceContext; input: Ch
         const result = await run.runner.run(agent, items, { stream: true, signal: run.signal, maxTurns: 6 });
         for await (const event of result) {
           if (event.type === "raw_model_stream_event" && event.data.type === "output_text_delta" && event.data.delta !== "") {
+            if (answer === "") metrics.observe("ai_first_token_seconds", { kind: "chat" }, (Date.now() - received) / 1000);
             answer += event.data.delta;
             send(sseFrame("delta", { text: event.data.delta }));
           }
