@@ -118,7 +118,7 @@ export default defineScenario({
       const afterModel: number[] = [];
       for (const timing of timings) {
         const record = byMessage.get(timing.message);
-        if (!timing.ok || timing.firstDeltaAt === null || timing.doneAt === null || record?.first_token_at == null || record.completed_at == null) continue;
+        if (!timing.ok || timing.firstDeltaAt === null || timing.doneAt === null || record === undefined || record.first_token_at === null || record.completed_at === null) continue;
         added.push(timing.firstDeltaAt - record.first_token_at);
         toFirst.push(timing.firstDeltaAt - timing.sentAt);
         toDone.push(timing.doneAt - timing.sentAt);
