@@ -16,7 +16,10 @@ const MOVES: readonly SubscriptionChange[] = ["cancelled", "expired", "period_en
  *    - a grace over by T → `expired`, tier free;
  *    and writes one `subscription` notification per change. Data is never deleted: a downgraded user keeps
  *    everything, only new items beyond the free limits are refused (limits read users.tier).
- * A repeated or late trigger for the same date does nothing twice; a failed run records nothing.
+ * A repeated or late trigger for the same date does nothing twice; a failed run records nothing. The moves are
+ * exactly `settle` of ./derive.ts, and `updated_at` becomes T (never earlier than it was): a webhook or cancel
+ * processed after this run re-derives the subscription as of T at least, so it cannot undo the run
+ * (docs/billing.md#order-independence).
  */
 export async function runSubscriptionCheck({ ctx, input }: { ctx: ServiceContext; input: { runDate: string } }): Promise<Record<string, unknown>> {
   const { runDate } = input;
@@ -44,7 +47,7 @@ export async function runSubscriptionCheck({ ctx, input }: { ctx: ServiceContext
         update subscriptions s set
           status = case d.change when 'cancelled' then 'cancelled' when 'expired' then 'expired' else 'grace' end,
           grace_period_end = case d.change when 'period_ended' then s.current_period_end + make_interval(days => ${GRACE_DAYS}) else s.grace_period_end end,
-          updated_at = ${now}::timestamptz
+          updated_at = greatest(s.updated_at, ${now}::timestamptz)
         from decided d where s.user_id = d.user_id
         returning s.user_id, d.change, s.status
       ),
