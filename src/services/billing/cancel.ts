@@ -3,6 +3,7 @@ import { ApiError } from "../../errors/api-error";
 import type { ServiceContext } from "../context";
 import { runWrite } from "../unit-of-work";
 import { requireUserId } from "../users/get-me";
+import { iso } from "../tasks/present";
 import { deriveSubscription } from "./derive";
 import { notificationStatementSql } from "./notify";
 import { appliedEventOf, appliedEventsStatement, persistDerived, settleInstant } from "./persist";
@@ -30,13 +31,16 @@ export function cancelSubscription({ ctx }: { ctx: ServiceContext }): Promise<Su
     await unit.load();
     const row = found.result.rows[0];
     if (row === undefined) throw new ApiError("UNAUTHORIZED");
-    const state = stateOf(row);
+    const now = ctx.clock.now();
+    const events = applied.result.rows.map(appliedEventOf);
+    const recorded = row.cancelled_at === null ? null : new Date(iso(row.cancelled_at));
+    // Whether there is something to cancel is decided as of the cancel's own instant (a check that already
+    // settled the row later in time must not swallow a cancel made while the user was still paying).
+    const state = events.length === 0 ? stateOf(row) : deriveSubscription({ events, cancelledAt: recorded, asOf: now }).state;
     const paying = PAYING_STATUSES.includes(state.status);
     const pendingFirstPayment = row.status === "none" && row.cancelled_at === null;
-    if (state.cancelAtPeriodEnd || !(paying || pendingFirstPayment)) return presentSubscription(row.tier, state);
-    const now = ctx.clock.now();
+    if (state.cancelAtPeriodEnd || !(paying || pendingFirstPayment)) return presentSubscription(row.tier, stateOf(row));
     const asOf = settleInstant(now, row);
-    const events = applied.result.rows.map(appliedEventOf);
     // A paying row without applied events (written before checkout sessions were stored): cancel it as it is.
     const derived = events.length === 0 && paying ? { state: { ...state, cancelAtPeriodEnd: true } } : deriveSubscription({ events, cancelledAt: now, asOf });
     unit.writeAll([

@@ -4,6 +4,8 @@ import { changeMessage, type SubscriptionChange } from "./notify";
 import { GRACE_DAYS } from "./transition";
 
 const MOVES: readonly SubscriptionChange[] = ["cancelled", "expired", "period_ended"];
+/** How late a payment event may still arrive (Checkout.com retries for days; bounded so the stamp stays small). */
+const LATE_DELIVERY_DAYS = 90;
 
 /**
  * Daily `subscription_check` (docs/billing.md#daily-subscription-check), as of the run's clock – the trigger's
@@ -56,6 +58,15 @@ export async function runSubscriptionCheck({ ctx, input }: { ctx: ServiceContext
         from moved m where u.id = m.user_id and m.change in ('cancelled', 'expired') and u.tier <> 'free'
         returning u.id
       ),
+      stamped as (
+        -- Every row written in the last LATE_DELIVERY_DAYS is stamped "settled as of T": a payment event or a
+        -- cancel processed later re-derives it as of T at least (docs/billing.md#order-independence).
+        update subscriptions s set updated_at = ${now}::timestamptz
+        where exists (select 1 from claim) and s.updated_at < ${now}::timestamptz
+          and s.updated_at >= ${now}::timestamptz - make_interval(days => ${LATE_DELIVERY_DAYS})
+          and not exists (select 1 from decided d where d.user_id = s.user_id)
+        returning 1
+      ),
       notified as (
         insert into notifications (id, user_id, type, title, body, data, created_at)
         select gen_random_uuid(), m.user_id, 'subscription', (${messages}::jsonb -> m.change ->> 'title'), (${messages}::jsonb -> m.change ->> 'body'),
@@ -68,7 +79,7 @@ export async function runSubscriptionCheck({ ctx, input }: { ctx: ServiceContext
         (select count(*) from moved where change = 'expired')::text as expired,
         (select count(*) from moved where change = 'period_ended')::text as grace,
         (select count(*) from downgraded)::text as downgraded,
-        (select count(*) from notified)::text as notified`),
+        (select count(*) from notified)::text as notified, (select count(*) from stamped)::text as stamped`),
   ]);
   const row = result.rows[0];
   return {

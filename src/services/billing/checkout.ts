@@ -48,8 +48,8 @@ export function startProCheckout({ ctx }: { ctx: ServiceContext }): Promise<Chec
     unit.write(storeSessionStatement(ctx, userId, product, session));
     unit.write(
       ctx.db.execute(sql`
-        insert into subscriptions (user_id, checkout_session_id) values (${userId}, ${session.session_id})
-        on conflict (user_id) do update set checkout_session_id = excluded.checkout_session_id, updated_at = ${ctx.clock.now().toISOString()}::timestamptz`),
+        insert into subscriptions (user_id, checkout_session_id, updated_at) values (${userId}, ${session.session_id}, ${ctx.clock.now().toISOString()}::timestamptz)
+        on conflict (user_id) do update set checkout_session_id = excluded.checkout_session_id, updated_at = greatest(subscriptions.updated_at, ${ctx.clock.now().toISOString()}::timestamptz)`),
     );
     return present(session);
   });

@@ -43,12 +43,11 @@ export function appliedEventOf(row: AppliedEventRow): AppliedEvent {
 
 /**
  * The instant a write settles the subscription as of: its clock, or the last instant the row was written if
- * later (`updated_at`; every billing writer – webhook, cancel, daily check – moves it forward only). A row
- * still `none` (only a checkout happened, stamped with the checkout's time) sets no such instant, and the
- * first derived write replaces its stamp.
+ * later (`updated_at`; every billing writer – checkout, webhook, cancel, daily check – moves it forward only;
+ * the check stamps every row written in the last 90 days with its T, also rows it does not move).
  */
-export function settleInstant(now: Date, row: Pick<SubscriptionRow, "status"> & { updated_at: string | null }): Date {
-  if (row.status === null || row.status === "none" || row.updated_at === null) return now;
+export function settleInstant(now: Date, row: { updated_at: string | null }): Date {
+  if (row.updated_at === null) return now;
   const written = new Date(iso(row.updated_at));
   return written.getTime() > now.getTime() ? written : now;
 }
@@ -78,8 +77,7 @@ export function persistDerived(
         current_period_end = excluded.current_period_end, grace_period_end = excluded.grace_period_end,
         cancel_at_period_end = excluded.cancel_at_period_end, cancelled_at = excluded.cancelled_at,
         failed_payment_count = excluded.failed_payment_count, checkout_last_payment_id = excluded.checkout_last_payment_id,
-        last_event_created_on = excluded.last_event_created_on,
-        updated_at = case when subscriptions.status = 'none' then excluded.updated_at else greatest(subscriptions.updated_at, excluded.updated_at) end`,
+        last_event_created_on = excluded.last_event_created_on, updated_at = greatest(subscriptions.updated_at, excluded.updated_at)`,
     sql`update users set tier = ${tier}, updated_at = ${ctx.clock.now().toISOString()}::timestamptz where id = ${userId} and tier <> ${tier} and ${mine}`,
   ].map((statement) => ctx.db.execute(statement));
 }

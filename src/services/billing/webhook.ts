@@ -187,7 +187,9 @@ function applyDerived(
       grantStatement(ctx, { userId, kind: "subscription", amount: ctx.config.PRO_MONTHLY_CREDITS, expiresAt: periodEnd, source: "subscription_period", reference: `subscription:${paymentId}` }),
     ]);
   }
-  const change = derived.change ?? settledChange(before, derived.state);
+  // A paid event of a payment already applied (approved, then captured – in either order) tells nothing new.
+  const focusChange = derived.change !== null && (derived.change === "activated" || derived.change === "renewed") && !input.newPayment ? null : derived.change;
+  const change = focusChange ?? settledChange(before, derived.state);
   if (change !== null) unit.write(ctx.db.execute(notificationStatementSql(userId, change, derived.state.status, now, mine)));
   return derived.change ?? (change === null ? "no_change" : `settled_${change}`);
 }

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { DAILY } from "../../../cron";
 import { authHeaders } from "../../support/auth";
 import { wav } from "../../support/audio";
-import { errorOf, expectData, newClient } from "../../support/factories";
+import { clientAt, errorOf, expectData, newClient } from "../../support/factories";
 import { captureLogs } from "../../support/logs";
 import { createProbeApp, probe } from "../../support/probe-app";
 import { runOnly, worker } from "../../support/scheduled";
@@ -145,9 +145,9 @@ describe("a tier change reaches everything at once", () => {
 
   it("subscription_check downgrading a Pro user: transcription (Pro only) → 403 TIER_REQUIRED and free limits, in the next request", async () => {
     const client = await newClient();
-    const session = await proSession(client);
     // A past year of its own (the job acts on every subscription; see subscription-check.test.ts).
     const base = Date.parse("2016-02-03T10:00:00.000Z");
+    const session = await proSession(await clientAt(client, new Date(base - 3_600_000).toISOString()));
     await deliverOk(paymentEvent(session, { type: "payment_captured", createdOn: new Date(base) }).body, new Date(base));
     let lastDecline = base;
     for (let attempt = 1; attempt <= 3; attempt += 1) {
