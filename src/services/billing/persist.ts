@@ -5,7 +5,7 @@ import type { Statement } from "../unit-of-work";
 import { iso } from "../tasks/present";
 import type { AppliedEvent } from "./derive";
 import type { SubscriptionChange } from "./notify";
-import { fingerprintSql, PAYING_STATUSES, type SubscriptionRow, type SubscriptionState } from "./state";
+import { fingerprintSql, PAYING_STATUSES, type SubscriptionState } from "./state";
 
 /**
  * Reading the inputs of a derived subscription and writing it back (./derive.ts, docs/billing.md
