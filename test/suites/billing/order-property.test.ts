@@ -30,7 +30,7 @@ import { DAY_MS, deliver, paymentEvent, proSession, subscriptionRow, type Sessio
 type Step = "captured_first" | "declined_a" | "declined_b" | "captured_renewal" | "cancel" | "period_end";
 const STEPS: readonly Step[] = ["captured_first", "declined_a", "declined_b", "captured_renewal", "cancel", "period_end"];
 const WINDOW_START = Date.parse("2003-01-10T09:00:00.000Z");
-const PARALLEL = 32;
+const PARALLEL = 16;
 const HOUR_MS = 3_600_000;
 
 function permutations<T>(items: readonly T[]): T[][] {
