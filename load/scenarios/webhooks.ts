@@ -2,14 +2,13 @@ import { createHmac, randomUUID } from "node:crypto";
 import pg from "pg";
 import type { BenchStack } from "../scenario.ts";
 import { defineScenario } from "../scenario.ts";
-import { sessionReference } from "../../src/services/billing/reference.ts";
 
 /**
  * `POST /webhooks/checkout` under load (docs/billing.md "webhooks"): 200 seeded users, one per connection, each
  * connection delivering Checkout.com `payment_captured` events for its user's Pro session – every event a new
  * payment, so every one renews Pro (period + 1 month, the subscription credits with the carry-over rule) in its
- * two round trips. Bodies carry a real `reference` (minted with the bench's secret key, as `POST
- * /subscription/checkout` would) and a real `Cko-Signature` (hex HMAC-SHA256 of the exact bytes). Every answer
+ * two round trips. Each user has a stored Pro checkout session (seeded as `POST /subscription/checkout` writes
+ * it); bodies carry its `reference` and a real `Cko-Signature` (hex HMAC-SHA256 of the exact bytes). Every answer
  * must be 200. The latency is the webhook's processing time – the SLO is 30 s.
  */
 const USERS = 200;
@@ -31,7 +30,16 @@ async function seed(stack: BenchStack): Promise<{ id: string; reference: string 
        from generate_series(1, $1::int) n returning id`,
       [USERS],
     );
-    return Promise.all(rows.map(async (row) => ({ id: row.id, reference: await sessionReference(SECRET_KEY, row.id, "pro") })));
+    // One stored Pro checkout session per user, as POST /subscription/checkout writes it: the webhook finds
+    // the user and the price through the session its payment's reference names.
+    const sessions = rows.map((row) => ({ id: row.id, reference: `pf_bench_${randomUUID().replace(/-/g, "").slice(0, 24)}` }));
+    await client.query(
+      `insert into checkout_sessions (user_id, product, reference, provider_session_id, amount, currency, expires_at)
+       select s.user_id, 'pro', s.reference, 'hpp_' || s.reference, $2::int, 'USD', now() + interval '1 day'
+       from jsonb_to_recordset($1::jsonb) as s(user_id uuid, reference text)`,
+      [JSON.stringify(sessions.map((session) => ({ user_id: session.id, reference: session.reference }))), PRICE],
+    );
+    return sessions;
   } finally {
     await client.end();
   }

@@ -20,13 +20,6 @@ export async function signCheckoutBody(secret: string, body: string | ArrayBuffe
   return [...mac].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
-/** HMAC-SHA256 of a text with a secret, base64url (session references, services/billing/reference.ts). */
-export async function hmacBase64Url(secret: string, text: string): Promise<string> {
-  const key = await hmacKey(secret, ["sign"]);
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(text)));
-  return btoa(String.fromCharCode(...mac)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
 function hmacKey(secret: string, usages: ("sign" | "verify")[]): Promise<CryptoKey> {
   return crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, usages);
 }

@@ -4,6 +4,8 @@ import { changeMessage, type SubscriptionChange } from "./notify";
 import { GRACE_DAYS } from "./transition";
 
 const MOVES: readonly SubscriptionChange[] = ["cancelled", "expired", "period_ended"];
+/** How late a payment event may still arrive (Checkout.com retries for days; bounded so the stamp stays small). */
+const LATE_DELIVERY_DAYS = 90;
 
 /**
  * Daily `subscription_check` (docs/billing.md#daily-subscription-check), as of the run's clock – the trigger's
@@ -16,7 +18,10 @@ const MOVES: readonly SubscriptionChange[] = ["cancelled", "expired", "period_en
  *    - a grace over by T → `expired`, tier free;
  *    and writes one `subscription` notification per change. Data is never deleted: a downgraded user keeps
  *    everything, only new items beyond the free limits are refused (limits read users.tier).
- * A repeated or late trigger for the same date does nothing twice; a failed run records nothing.
+ * A repeated or late trigger for the same date does nothing twice; a failed run records nothing. The moves are
+ * exactly `settle` of ./derive.ts, and `updated_at` becomes T (never earlier than it was): a webhook or cancel
+ * processed after this run re-derives the subscription as of T at least, so it cannot undo the run
+ * (docs/billing.md#order-independence).
  */
 export async function runSubscriptionCheck({ ctx, input }: { ctx: ServiceContext; input: { runDate: string } }): Promise<Record<string, unknown>> {
   const { runDate } = input;
@@ -44,7 +49,7 @@ export async function runSubscriptionCheck({ ctx, input }: { ctx: ServiceContext
         update subscriptions s set
           status = case d.change when 'cancelled' then 'cancelled' when 'expired' then 'expired' else 'grace' end,
           grace_period_end = case d.change when 'period_ended' then s.current_period_end + make_interval(days => ${GRACE_DAYS}) else s.grace_period_end end,
-          updated_at = ${now}::timestamptz
+          updated_at = greatest(s.updated_at, ${now}::timestamptz)
         from decided d where s.user_id = d.user_id
         returning s.user_id, d.change, s.status
       ),
@@ -52,6 +57,15 @@ export async function runSubscriptionCheck({ ctx, input }: { ctx: ServiceContext
         update users u set tier = 'free', updated_at = ${now}::timestamptz
         from moved m where u.id = m.user_id and m.change in ('cancelled', 'expired') and u.tier <> 'free'
         returning u.id
+      ),
+      stamped as (
+        -- Every row written in the last LATE_DELIVERY_DAYS is stamped "settled as of T": a payment event or a
+        -- cancel processed later re-derives it as of T at least (docs/billing.md#order-independence).
+        update subscriptions s set updated_at = ${now}::timestamptz
+        where exists (select 1 from claim) and s.updated_at < ${now}::timestamptz
+          and s.updated_at >= ${now}::timestamptz - make_interval(days => ${LATE_DELIVERY_DAYS})
+          and not exists (select 1 from decided d where d.user_id = s.user_id)
+        returning 1
       ),
       notified as (
         insert into notifications (id, user_id, type, title, body, data, created_at)
@@ -65,7 +79,7 @@ export async function runSubscriptionCheck({ ctx, input }: { ctx: ServiceContext
         (select count(*) from moved where change = 'expired')::text as expired,
         (select count(*) from moved where change = 'period_ended')::text as grace,
         (select count(*) from downgraded)::text as downgraded,
-        (select count(*) from notified)::text as notified`),
+        (select count(*) from notified)::text as notified, (select count(*) from stamped)::text as stamped`),
   ]);
   const row = result.rows[0];
   return {

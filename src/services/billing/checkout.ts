@@ -4,7 +4,6 @@ import { CheckoutFailure, createHostedPayment } from "../../integrations/checkou
 import type { ServiceContext } from "../context";
 import { runWrite } from "../unit-of-work";
 import { requireUserId } from "../users/get-me";
-import { sessionReference } from "./reference";
 import { PAYING_STATUSES, stateOf, subscriptionStatement } from "./state";
 
 /** `POST /subscription/checkout` and `POST /credits/checkout` (docs/billing.md#checkout). */
@@ -30,10 +29,11 @@ interface Product {
 /**
  * Pro checkout: a Hosted Payments Page session for one month of Pro. Two round trips and one call to
  * Checkout.com: the user's tier and subscription (with the Idempotency-Key lookup) – a paying subscriber
- * gets `409 ALREADY_SUBSCRIBED` – then the session is created, and its id is stored on the user's
- * subscription row (created with status `none` if missing) together with the idempotency record. Checkout.com
- * failing or timing out → `503 SERVICE_UNAVAILABLE` and nothing is stored: nothing is paid until its
- * webhook says so.
+ * gets `409 ALREADY_SUBSCRIBED` – then the session is created and, in ONE batch with the idempotency record,
+ * stored as a `checkout_sessions` row (who pays for what: the webhook applies a payment only through it) and
+ * remembered on the user's subscription row (created with status `none` if missing). Checkout.com failing or
+ * timing out, or payments not configured → `503 SERVICE_UNAVAILABLE` and nothing at all is stored (no
+ * session row either): nothing is paid until its webhook says so.
  */
 export function startProCheckout({ ctx }: { ctx: ServiceContext }): Promise<CheckoutSession> {
   const userId = requireUserId(ctx);
@@ -45,19 +45,21 @@ export function startProCheckout({ ctx }: { ctx: ServiceContext }): Promise<Chec
     if (row === undefined) throw new ApiError("UNAUTHORIZED");
     if (row.tier === "pro" || PAYING_STATUSES.includes(stateOf(row).status)) throw new ApiError("ALREADY_SUBSCRIBED");
     const session = await createSession(ctx, userId, product);
+    unit.write(storeSessionStatement(ctx, userId, product, session));
     unit.write(
       ctx.db.execute(sql`
-        insert into subscriptions (user_id, checkout_session_id) values (${userId}, ${session.session_id})
-        on conflict (user_id) do update set checkout_session_id = excluded.checkout_session_id, updated_at = ${ctx.clock.now().toISOString()}::timestamptz`),
+        insert into subscriptions (user_id, checkout_session_id, updated_at) values (${userId}, ${session.session_id}, ${ctx.clock.now().toISOString()}::timestamptz)
+        on conflict (user_id) do update set checkout_session_id = excluded.checkout_session_id, updated_at = greatest(subscriptions.updated_at, ${ctx.clock.now().toISOString()}::timestamptz)`),
     );
-    return session;
+    return present(session);
   });
 }
 
 /**
  * Credit-pack checkout (docs/credits.md#credit-packs): a session for a configured pack; an unknown pack is
- * 400. The captured payment grants one `purchased` lot (services/billing/webhook.ts). One round trip (the
- * idempotency record with the answer) after the call; nothing is stored when Checkout.com fails.
+ * 400. The captured payment grants one `purchased` lot (services/billing/webhook.ts). One round trip after the
+ * call: the idempotency record with the answer and the `checkout_sessions` row; nothing is stored when
+ * Checkout.com fails or payments are not configured.
  */
 export function startPackCheckout({ ctx, input }: { ctx: ServiceContext; input: { pack: string } }): Promise<CheckoutSession> {
   const userId = requireUserId(ctx);
@@ -66,16 +68,47 @@ export function startPackCheckout({ ctx, input }: { ctx: ServiceContext; input: 
     throw new ValidationFailed([{ field: "pack", reason: `Unknown pack; one of: ${Object.keys(ctx.config.CREDIT_PACKS).join(", ")}.` }]);
   }
   const product: Product = { name: input.pack, amount: pack.amount, currency: pack.currency, description: `Perpetua Flow AI credits (${pack.credits})` };
-  return runWrite(ctx, { operation: "credits.checkout", status: 201 }, () => createSession(ctx, userId, product));
+  return runWrite(ctx, { operation: "credits.checkout", status: 201 }, async (unit) => {
+    const session = await createSession(ctx, userId, product);
+    unit.write(storeSessionStatement(ctx, userId, product, session));
+    return present(session);
+  });
 }
 
-async function createSession(ctx: ServiceContext, userId: string, product: Product): Promise<CheckoutSession> {
+/** What the client gets (the reference stays ours). */
+function present({ checkout_url, session_id, expires_at }: CreatedSession): CheckoutSession {
+  return { checkout_url, session_id, expires_at };
+}
+
+interface CreatedSession extends CheckoutSession {
+  reference: string;
+}
+
+/**
+ * The `reference` sent with a session and stored on its row: random, so it names nothing by itself – only
+ * the stored row says whose it is (27 characters; Checkout.com allows 50, the table checks ≤ 50).
+ */
+function newReference(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(18));
+  return `pf_${btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_")}`;
+}
+
+/** The session row, written in the commit batch with the idempotency record (a failed call writes none). */
+function storeSessionStatement(ctx: ServiceContext, userId: string, product: Product, session: CreatedSession) {
+  const now = ctx.clock.now().toISOString();
+  return ctx.db.execute(sql`
+    insert into checkout_sessions (user_id, product, reference, provider_session_id, amount, currency, status, expires_at, created_at, updated_at)
+    values (${userId}, ${product.name}, ${session.reference}, ${session.session_id}, ${product.amount}, ${product.currency}, 'created',
+      ${session.expires_at}::timestamptz, ${now}::timestamptz, ${now}::timestamptz)`);
+}
+
+async function createSession(ctx: ServiceContext, userId: string, product: Product): Promise<CreatedSession> {
   const { CHECKOUT_SECRET_KEY: secretKey, CHECKOUT_SUCCESS_URL: successUrl, CHECKOUT_CANCEL_URL: cancelUrl, CHECKOUT_FAILURE_URL: failureUrl } = ctx.config;
   if (secretKey === undefined || successUrl === undefined || cancelUrl === undefined || failureUrl === undefined) {
     ctx.log.warn("checkout is not configured", { outcome: "checkout_unconfigured" });
     throw new ApiError("SERVICE_UNAVAILABLE", { message: "Payments are not available right now.", headers: { "Retry-After": "60" } });
   }
-  const reference = await sessionReference(secretKey, userId, product.name);
+  const reference = newReference();
   try {
     const session = await createHostedPayment({
       baseUrl: ctx.config.CHECKOUT_BASE_URL,
@@ -93,6 +126,7 @@ async function createSession(ctx: ServiceContext, userId: string, product: Produ
     });
     const expires = session.expiresOn === undefined ? Number.NaN : Date.parse(session.expiresOn);
     return {
+      reference,
       checkout_url: session.redirectUrl,
       session_id: session.id,
       expires_at: new Date(Number.isNaN(expires) ? ctx.clock.now().getTime() + SESSION_TTL_MS : expires).toISOString(),

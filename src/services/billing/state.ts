@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { SubscriptionStatus } from "../../db/schema/billing";
 import type { UserTier } from "../../db/schema/identity";
 import type { ServiceContext } from "../context";
@@ -64,7 +64,7 @@ export function subscriptionStatement(ctx: ServiceContext, userId: string) {
 }
 
 /** The subscriptions row of a user as one md5 (null without a row), compared by guards after the row lock. */
-export function fingerprintSql(userId: string) {
+export function fingerprintSql(userId: string | SQL) {
   return sql`(select md5(to_jsonb(f)::text) from subscriptions f where f.user_id = ${userId})`;
 }
 

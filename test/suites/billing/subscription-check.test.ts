@@ -16,8 +16,9 @@ describe("scheduled: daily subscription_check", () => {
 
   it("three declines → grace; at grace end + 1 day → free (expired) with a notification; once per run date", async () => {
     const client = await newClient();
-    const session = await proSession(client);
     const base = Date.parse("2019-03-05T12:00:00.000Z");
+    // The checkout an hour before the payment (the subscription lives in that past year).
+    const session = await proSession(await clientAt(client, new Date(base - 3_600_000).toISOString()));
     await deliverOk(paymentEvent(session, { type: "payment_captured", createdOn: new Date(base) }).body, new Date(base));
     let lastDecline = base;
     for (let attempt = 1; attempt <= 3; attempt += 1) {
@@ -54,8 +55,9 @@ describe("scheduled: daily subscription_check", () => {
 
   it("cancelled at period end → at the first run after the period: cancelled, free, notified", async () => {
     const client = await newClient();
-    const session = await proSession(client);
     const base = Date.parse("2018-01-10T08:00:00.000Z");
+    // The checkout an hour before the payment (the subscription lives in that past year).
+    const session = await proSession(await clientAt(client, new Date(base - 3_600_000).toISOString()));
     await deliverOk(paymentEvent(session, { type: "payment_captured", createdOn: new Date(base) }).body, new Date(base));
     // Cancelled a day in, as of that day (the access token is valid then).
     await expectData(await (await clientAt(client, new Date(base + DAY_MS).toISOString())).request("POST", "/subscription/cancel"));
@@ -70,8 +72,9 @@ describe("scheduled: daily subscription_check", () => {
 
   it("a period that ended without a renewal payment → grace for 7 days from its end, still Pro", async () => {
     const client = await newClient();
-    const session = await proSession(client);
     const base = Date.parse("2017-05-01T09:30:00.000Z");
+    // The checkout an hour before the payment (the subscription lives in that past year).
+    const session = await proSession(await clientAt(client, new Date(base - 3_600_000).toISOString()));
     await deliverOk(paymentEvent(session, { type: "payment_captured", createdOn: new Date(base) }).body, new Date(base));
     const periodEnd = new Date((await subscriptionRow(client.userId))?.current_period_end ?? "").getTime();
     await worker.scheduled({ cron: DAILY, scheduledTime: new Date((Math.floor(periodEnd / DAY_MS) + 1) * DAY_MS) });
