@@ -10,7 +10,8 @@ const LATE_DELIVERY_DAYS = 90;
 /**
  * Daily `subscription_check` (docs/billing.md#daily-subscription-check), as of the run's clock – the trigger's
  * scheduled time T – set-based in ONE batch whatever the number of users, idempotent per run date:
- * 1. the rows of the users it will move are locked in id order (users → subscriptions, the webhook's order);
+ * 1. the rows of the users it will move are locked in id order, then every subscription row it writes, in
+ *    user order (users → subscriptions, the webhook's order; concurrent runs never deadlock);
  * 2. one statement claims (subscription_check, run date) in `job_runs` and, only if it claimed:
  *    - a paying subscription cancelled at period end whose period ended by T → `cancelled`, tier free;
  *    - an `active`/`past_due` one whose period ended by T without a renewal payment → `grace` for 7 days from
@@ -30,8 +31,12 @@ export async function runSubscriptionCheck({ ctx, input }: { ctx: ServiceContext
     or (s.status in ('active', 'past_due') and s.current_period_end <= ${now}::timestamptz)
     or (s.status = 'grace' and s.grace_period_end <= ${now}::timestamptz)`;
   const messages = JSON.stringify(Object.fromEntries(MOVES.map((change) => [change, changeMessage(change)])));
-  const [, result] = await ctx.db.batch([
+  const stampable = sql`(s.updated_at < ${now}::timestamptz and s.updated_at >= ${now}::timestamptz - make_interval(days => ${LATE_DELIVERY_DAYS}))`;
+  const [, , result] = await ctx.db.batch([
     ctx.db.execute(sql`select 1 from users u where u.id in (select s.user_id from subscriptions s where ${due}) order by u.id for no key update`),
+    // Then every subscription row the run writes, in user order too: two runs for different dates (a replayed
+    // trigger next to today's) stamp overlapping sets, and unordered row locks would deadlock them.
+    ctx.db.execute(sql`select 1 from subscriptions s where (${due}) or ${stampable} order by s.user_id for no key update`),
     ctx.db.execute<{ claimed: boolean; cancelled: string; expired: string; grace: string; downgraded: string; notified: string }>(sql`
       with claim as (
         insert into job_runs (job, run_date, started_at, finished_at, outcome)
@@ -62,8 +67,7 @@ export async function runSubscriptionCheck({ ctx, input }: { ctx: ServiceContext
         -- Every row written in the last LATE_DELIVERY_DAYS is stamped "settled as of T": a payment event or a
         -- cancel processed later re-derives it as of T at least (docs/billing.md#order-independence).
         update subscriptions s set updated_at = ${now}::timestamptz
-        where exists (select 1 from claim) and s.updated_at < ${now}::timestamptz
-          and s.updated_at >= ${now}::timestamptz - make_interval(days => ${LATE_DELIVERY_DAYS})
+        where exists (select 1 from claim) and ${stampable}
           and not exists (select 1 from decided d where d.user_id = s.user_id)
         returning 1
       ),

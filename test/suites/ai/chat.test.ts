@@ -36,6 +36,49 @@ describe("POST /ai/chat", () => {
     expect(await chatLedger(client.userId)).toEqual([{ kind: "consume", amount: -1, reason: "ai_chat" }]);
   });
 
+  it("a successful chat writes its ai_interactions row: model, tokens, credits, latency, outcome – and no secret", async () => {
+    const client = await newClient();
+    const marker = `audit-${crypto.randomUUID()}`;
+    const task = await createTask(client, { title: `Plan the offsite ${marker}` });
+    await scriptModel({ match: marker, turns: [{ text: ["Start with ", "the venue."], first_token_delay_ms: 50, usage: { input_tokens: 321, output_tokens: 12 } }] });
+    const sentAt = Date.now();
+    const answer = await chat(client, { message: `How do I start? ${marker}`, task_id: task.id });
+    const elapsedMs = Date.now() - sentAt;
+    expect(answer.frames.map((frame) => frame.event)).toEqual(["delta", "delta", "done"]);
+    const [request] = await modelRequests(marker);
+    const body = request?.body;
+    const sent: Record<string, unknown> = typeof body === "object" && body !== null ? Object.fromEntries(Object.entries(body)) : {};
+    const logged = await dbRows<Record<string, unknown>>(sql`select * from ai_interactions where user_id = ${client.userId}`);
+    expect(logged).toHaveLength(1);
+    const row = logged[0] ?? {};
+    expect(row).toMatchObject({
+      kind: "chat",
+      outcome: "success",
+      model: sent.model,
+      prompt_tokens: 321,
+      completion_tokens: 12,
+      credits: 1,
+      task_id: task.id,
+      conversation_id: answer.frames[2]?.data.conversation_id,
+      error: null,
+    });
+    expect(typeof row.model === "string" && row.model.length > 0).toBe(true);
+    // The latency is the model call's own: at least the fake's first-token delay, at most the whole request.
+    expect(Number(row.latency_ms)).toBeGreaterThanOrEqual(50);
+    expect(Number(row.latency_ms)).toBeLessThanOrEqual(elapsedMs);
+    expect(String(row.input_summary)).toContain(`How do I start? ${marker}`);
+    expect(String(row.input_summary)).toContain("Plan the offsite");
+    expect(row.output).toMatchObject({ text: "Start with the venue." });
+    // Never the caller's token, the API key, or the system prompt the model was given.
+    const instructions = typeof sent.instructions === "string" ? sent.instructions : "";
+    expect(instructions.length).toBeGreaterThan(40);
+    const stored = JSON.stringify(row);
+    expect(stored).not.toContain(client.accessToken);
+    expect(stored).not.toContain(client.accessToken.split(".")[2] ?? "-");
+    expect(stored).not.toContain("sk-test-perpetua");
+    expect(stored).not.toContain(instructions.slice(0, 40));
+  });
+
   it("a tool reads only the caller's tasks: another user's task id answers not found", async () => {
     const owner = await newClient();
     const caller = await newClient();

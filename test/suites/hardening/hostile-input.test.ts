@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import committed from "../../../contracts/openapi.json";
 import { signTestAccessToken } from "../../support/auth";
 import { createTask, dbRows, newClient, sql } from "../../support/factories";
+import { scriptModel } from "../../support/openai";
 import { call, newRequestId } from "../../support/requests";
 
 /**
@@ -121,7 +122,11 @@ describe("hostile input over every documented operation", () => {
     async ({ method, path, index }) => {
       const owner = await newClient();
       const tokens = [owner.accessToken, ...(await tokensFor(USERS_PER_OPERATION))];
-      const task = await createTask(owner, { title: "Target" });
+      const marker = `Target ${crypto.randomUUID()}`;
+      const task = await createTask(owner, { title: marker });
+      // A request that gets through to the subtask generator meets a model that proposes something (the fake's
+      // unscripted answer is the smallest instance of the schema: no subtasks, which is an honest 503).
+      if (path.startsWith("/api/v1/ai/tasks/")) await scriptModel({ match: marker, turns: [{ json: { subtasks: [{ title: "A first step" }] } }] });
       const mine = all.slice(index * RUNS_PER_OPERATION, (index + 1) * RUNS_PER_OPERATION);
       const failures: string[] = [];
       for (let start = 0; start < mine.length; start += 25) {
