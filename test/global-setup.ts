@@ -10,8 +10,7 @@ import { createVapidKeyPair } from "../scripts/dev/vapid-key.ts";
 import { DEEPGRAM_TEST_KEY, startDeepgramFake } from "./fakes/node/deepgram.ts";
 import { startCheckoutFake } from "./fakes/node/checkout.ts";
 import { startOpenAIFake } from "./fakes/node/openai.ts";
-import { conformanceReport, startConformanceCollector, type ConformanceTally } from "./conformance/collector.ts";
-import { carryLedger } from "./conformance/ledger.ts";
+import { conformanceReport, startConformanceCollector } from "./conformance/collector.ts";
 
 /**
  * Runs in Node before the workerd test pool starts (ARCHITECTURE "npm test"): a throw-away real PostgreSQL,
@@ -57,7 +56,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   return async () => {
     await conformance.close();
-    const report = conformanceReport(conformance.tally, { requireEveryOperation: await ranEveryWorkersTest(project, conformance.tally) });
+    const report = conformanceReport(conformance.tally, { requireEveryOperation: await ranEveryWorkersTest(project) });
     console.log(`\n${report.lines.join("\n")}\n`);
     await sentry.close();
     await google.close();
@@ -77,16 +76,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
 /**
  * "Every documented operation is exercised" only means something when the whole workers project ran: no
  * file filter, no test-name filter, nothing skipped. Single-file runs still get the report and the violations.
- * Under scripts/test.ts the run is split over several processes and the ledger carries what ran before.
  */
-async function ranEveryWorkersTest(project: TestProject, tally: ConformanceTally): Promise<boolean> {
+async function ranEveryWorkersTest(project: TestProject): Promise<boolean> {
   const { vitest } = project;
   const specifications = (await vitest.globTestSpecifications()).filter((specification) => specification.project.name === "workers");
-  const completedHere = vitest.state
-    .getTestModules()
-    .filter((module) => module.project.name === "workers" && [...module.children.allTests()].every((test) => test.result().state !== "skipped"))
-    .map((module) => module.moduleId);
-  const ledger = process.env.PERPETUA_TEST_LEDGER;
-  const completed = ledger ? carryLedger(ledger, tally, completedHere) : new Set(completedHere);
-  return specifications.length > 0 && specifications.every((specification) => completed.has(specification.moduleId));
+  const ran = new Map(vitest.state.getTestModules().map((module) => [module.moduleId, module]));
+  return specifications.length > 0 && specifications.every((specification) => {
+    const module = ran.get(specification.moduleId);
+    return module !== undefined && [...module.children.allTests()].every((test) => test.result().state !== "skipped");
+  });
 }
