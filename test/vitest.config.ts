@@ -25,6 +25,11 @@ export default defineConfig({
     // Every request writes its JSON log line; show them only for failing tests.
     silent: "passed-only",
     hookTimeout: 60_000,
+    // Off: on a cache hit vitest hands a fresh worker the cached transforms of the file's whole import graph,
+    // and the Workers pool inlines them into ONE WebSocket message to workerd. Once the graph (Worker, SDKs) is
+    // cached that message passes workerd's limit (1009 "Message is too large") and the runtime dies: "Worker
+    // exited unexpectedly during started state" for the last files of a run.
+    fsModuleCache: false,
     projects: [
       {
         extends: true,
