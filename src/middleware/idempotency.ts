@@ -74,5 +74,6 @@ export const idempotency = (apiPrefix: string) => createMiddleware<AppEnv>(async
     body: await c.res.clone().text(),
     headers: { "content-type": c.res.headers.get("content-type") ?? "application/json" },
   };
+  await services.admission;
   await storeOutcome(services, scope, response);
 });

@@ -29,7 +29,8 @@ function subjectFor(c: Context<AppEnv>, limit: RateLimitClass): GuardSubject | u
  * outage of the API) and the event is logged.
  */
 export const rateLimit = (apiPrefix: string) => createMiddleware<AppEnv>(async (c, next) => {
-  const limit = routeFlags(c, apiPrefix)?.rateLimit ?? "none";
+  const flags = routeFlags(c, apiPrefix);
+  const limit = flags?.rateLimit ?? "none";
   if (limit === "none") return next();
   const subject = subjectFor(c, limit);
   if (subject === undefined) return next();
@@ -40,14 +41,24 @@ export const rateLimit = (apiPrefix: string) => createMiddleware<AppEnv>(async (
     return undefined;
   });
   // A read has no effect, so it runs while the guard decides and the guard's latency hides behind the
-  // handler's; a refused read's answer is replaced by the 429. A write waits for the decision first.
-  // (A streaming GET, e.g. SSE, must cancel its discarded body when refused.)
+  // handler's; a refused read's answer is replaced by the 429. (A streaming GET, e.g. SSE, must cancel its
+  // discarded body when refused.) A write whose effects all commit through the unit of work runs its read
+  // round trip meanwhile too, and its commit waits for `admission`: refused, the commit never runs and the
+  // answer is the 429. Any other write waits for the decision before its handler starts.
   const safe = c.req.method === "GET" || c.req.method === "HEAD";
-  if (safe) await next();
+  const overlaps = safe || flags?.unitOfWork === true;
+  if (!safe && overlaps) {
+    const admission = pending.then((decision) => {
+      if (decision !== undefined) admittedHeaders(decision);
+    });
+    admission.catch(() => undefined); // the handler may fail before its commit asks
+    services.admission = admission;
+  }
+  if (overlaps) await next();
   const decision = await pending;
-  if (decision === undefined) return safe ? undefined : next();
+  if (decision === undefined) return overlaps ? undefined : next();
   const headers = admittedHeaders(decision);
-  if (!safe) await next();
+  if (!overlaps) await next();
   for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
 });
 

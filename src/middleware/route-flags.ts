@@ -26,6 +26,13 @@ export interface RouteFlags {
   bodyRefusalStatus?: 400;
   /** Deprecated operation: the headers and the counter of middleware/deprecation.ts (docs/deprecation.md). */
   deprecated?: Deprecation;
+  /**
+   * Every effect of the operation commits in its unit of work's commit batch (services/unit-of-work.ts) or in
+   * the idempotency middleware's stored outcome – no provider call, no batch of its own. Its read round trip
+   * then runs while the rate limiter decides, and only the commit waits for the decision
+   * (middleware/rate-limit.ts). Declared per operation, because only its services know it.
+   */
+  unitOfWork?: true;
 }
 
 const FLAGS = new Map<string, RouteFlags>();

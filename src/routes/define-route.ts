@@ -30,6 +30,8 @@ export interface RouteExtras {
    * counted in `http_deprecated_requests_total`, and the OpenAPI operation is `deprecated: true`.
    */
   deprecated?: Deprecation;
+  /** Every effect commits through the unit of work, so the read round trip overlaps the rate limiter (middleware/route-flags.ts). */
+  unitOfWork?: true;
 }
 
 /** A route declaration: OpenAPI's own boolean `deprecated` is replaced by RouteExtras' declaration. */
@@ -46,7 +48,7 @@ type Declaration = Omit<RouteConfig, "deprecated">;
  * declaration, so the OpenAPI document and the runtime cannot disagree.
  */
 export function defineRoute<const R extends Declaration>(input: R & RouteExtras) {
-  const { errors = [], database = true, access = "user", idempotent, rateLimit, maxBodyBytes, bodyRefusalStatus, deprecated, ...rest } = input;
+  const { errors = [], database = true, access = "user", idempotent, rateLimit, maxBodyBytes, bodyRefusalStatus, deprecated, unitOfWork, ...rest } = input;
   if (deprecated !== undefined) assertValidDeprecation(`${input.method.toUpperCase()} ${input.path}`, deprecated);
   const defaults = defaultFlags(input.method, access);
   const flags: RouteFlags = {
@@ -56,6 +58,7 @@ export function defineRoute<const R extends Declaration>(input: R & RouteExtras)
     ...(maxBodyBytes !== undefined && { maxBodyBytes }),
     ...(bodyRefusalStatus !== undefined && { bodyRefusalStatus }),
     ...(deprecated !== undefined && { deprecated }),
+    ...(unitOfWork !== undefined && { unitOfWork }),
   };
   registerRouteFlags(input.method, input.path, flags);
   const auth = access === "user";

@@ -31,6 +31,12 @@ export interface ServiceContext {
   idempotency?: IdempotencyScope;
   /** The open write of this request: a service called inside another's write joins it (unit-of-work.ts). */
   unit?: WriteUnit;
+  /**
+   * Resolves once the rate limiter admitted the request, rejects with its 429 when it refused: set by
+   * middleware/rate-limit.ts for a write whose effects all commit through the unit of work (route flag
+   * `unitOfWork`), whose reads then run while the limiter decides. Every effect waits for it first.
+   */
+  admission?: Promise<void>;
 }
 
 /**
@@ -41,6 +47,6 @@ export interface ServiceContext {
 export function childContext(ctx: ServiceContext, suffix: string): ServiceContext {
   const requestId = `${ctx.requestId}:${suffix}`;
   const trace = newDbTrace(requestId, ctx.config.NEON_FETCH_ENDPOINT);
-  const { idempotency: _scope, unit: _unit, ...rest } = ctx;
+  const { idempotency: _scope, unit: _unit, admission: _admission, ...rest } = ctx;
   return { ...rest, requestId, trace, db: createDb(ctx.config.DATABASE_URL, trace), log: ctx.log.with({ phase: suffix }) };
 }

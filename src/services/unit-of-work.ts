@@ -209,6 +209,8 @@ export class WriteUnit {
       ...(bound ? [bound] : []),
     ];
     if (statements.length === 0) return;
+    // Round trip 1 may have run while the rate limiter decided; the effect may not.
+    await ctx.admission;
     let results: unknown[];
     try {
       results = await runStatements(ctx, statements);

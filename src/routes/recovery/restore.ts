@@ -31,6 +31,7 @@ const route = defineRoute({
   path: "/recovery/{tombstone_id}/restore",
   tags: ["Recovery"],
   summary: "Restore a deleted task or note",
+  unitOfWork: true,
   description:
     "docs/recovery-and-activity.md: restores the task with its subtasks, notes, reminders and tags – or a note deleted on its own – all with their original ids, in one atomic step, and logs `restored` in its history. Pending reminders still in the future stay pending; those whose time passed meanwhile are cancelled. A note goes back onto its task if the task still exists, else it comes back standalone. Past 7 days or no longer among your 3 most recent deletions → `410 TOMBSTONE_EXPIRED`; an open task while the active-task limit is reached, or a note whose destination is at its note limit → `409 LIMIT_EXCEEDED`; unknown or already restored → 404. Answers `{tombstone_id, entity_type, entity_id}` with `task` or `note`. No request body. Requires `Idempotency-Key`.",
   errors: [...WRITE_ERRORS, "NOT_FOUND", "TOMBSTONE_EXPIRED", "LIMIT_EXCEEDED"],

@@ -9,6 +9,7 @@ const route = defineRoute({
   path: "/tasks/{id}/subtasks",
   tags: ["Subtasks"],
   summary: "Add a subtask",
+  unitOfWork: true,
   description:
     "docs/tasks.md: appended after the last subtask. Per task: free 4, Pro 10 (plus achievement perks) → `409 LIMIT_EXCEEDED` with `details: {limit, current}`, exact under concurrent requests. Archived task → `409 TASK_ARCHIVED`. The task's counters change, not its version. Requires `Idempotency-Key`.",
   errors: [...WRITE_ERRORS, "NOT_FOUND", "TASK_ARCHIVED", "LIMIT_EXCEEDED"],

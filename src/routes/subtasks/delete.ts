@@ -8,6 +8,7 @@ const route = defineRoute({
   path: "/subtasks/{id}",
   tags: ["Subtasks"],
   summary: "Delete a subtask",
+  unitOfWork: true,
   description: "docs/tasks.md: removes the subtask and updates its task's counters. `If-Match` is checked when sent. Archived task → `409 TASK_ARCHIVED`.",
   errors: [...AUTHED_ERRORS, "NOT_FOUND", "VERSION_CONFLICT", "TASK_ARCHIVED"],
   request: { params: uuidParam("The subtask id."), headers: ifMatchHeader },

@@ -14,6 +14,7 @@ const route = defineRoute({
   path: "/tasks/{id}/subtasks/order",
   tags: ["Subtasks"],
   summary: "Reorder a task's subtasks",
+  unitOfWork: true,
   description:
     "docs/tasks.md: `ids` lists every subtask of the task once, in the new order; positions become 0…n-1. An id given twice → `400 VALIDATION_ERROR`; a list that is not the task's current set of subtasks (one added or removed meanwhile, by another device) → `409 VERSION_CONFLICT` with the current list in `details.current`. Archived task → `409 TASK_ARCHIVED`. Idempotent by nature (PUT).",
   errors: [...AUTHED_ERRORS, "NOT_FOUND", "VERSION_CONFLICT", "TASK_ARCHIVED"],

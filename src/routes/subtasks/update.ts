@@ -22,6 +22,7 @@ const route = defineRoute({
   path: "/subtasks/{id}",
   tags: ["Subtasks"],
   summary: "Update a subtask (title, completion)",
+  unitOfWork: true,
   description:
     "docs/tasks.md, docs/conventions.md#patch-semantics–1.5: omitted fields unchanged, unknown fields rejected, `version` required (body or `If-Match`; stale → `409 VERSION_CONFLICT` with the current subtask). Completing the last open subtask completes the task (`completed_by: auto`) in the same step – exactly once even when the last two are ticked at the same moment; reopening a subtask of an auto-completed task reopens it. Answers the subtask and its task. Archived task → `409 TASK_ARCHIVED`. Requires `Idempotency-Key`.",
   errors: [...WRITE_ERRORS, "NOT_FOUND", "VERSION_CONFLICT", "TASK_ARCHIVED"],

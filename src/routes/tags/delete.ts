@@ -22,6 +22,7 @@ const route = defineRoute({
   path: "/tags/{name}",
   tags: ["Tags"],
   summary: "Delete a tag everywhere",
+  unitOfWork: true,
   description: "docs/tasks.md: removes the tag from all your tasks (each gets a new version) and deletes it. Unknown tag → 404.",
   errors: [...AUTHED_ERRORS, "NOT_FOUND"],
   request: { params },

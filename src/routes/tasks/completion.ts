@@ -30,6 +30,7 @@ function completionRoute(action: CompletionAction) {
     path: operation.path,
     tags: ["Tasks"],
     summary: operation.summary,
+    unitOfWork: true,
     description: `${operation.description} \`version\` (body or \`If-Match\`) is optional; a stale one answers \`409 VERSION_CONFLICT\`. Archived tasks → \`409 TASK_ARCHIVED\`. Answers \`{task, unlocked_achievements, next_instance}\`. Requires \`Idempotency-Key\`.`,
     errors: [...WRITE_ERRORS, "NOT_FOUND", "VERSION_CONFLICT", "TASK_ARCHIVED", ...(action === "reopen" ? (["LIMIT_EXCEEDED"] as const) : [])],
     request: {

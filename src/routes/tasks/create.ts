@@ -9,6 +9,7 @@ const route = defineRoute({
   path: "/tasks",
   tags: ["Tasks"],
   summary: "Create a task",
+  unitOfWork: true,
   description:
     "docs/tasks.md. Counts against the active-task limit (free 50, Pro unlimited, plus achievement perks): at the limit → `409 LIMIT_EXCEEDED` with `details: {limit, current}`, exact under concurrent requests. Per-plan field rules (description length, due-date horizon) → `400 VALIDATION_ERROR` naming the field. Tags are normalised (trimmed, lowercased) and created on first use. Requires `Idempotency-Key`.",
   errors: [...WRITE_ERRORS, "LIMIT_EXCEEDED"],

@@ -25,6 +25,7 @@ const route = defineRoute({
   path: "/tasks/{id}",
   tags: ["Tasks", "Recovery"],
   summary: "Delete a task (recoverable for 7 days)",
+  unitOfWork: true,
   description:
     "docs/recovery-and-activity.md: one atomic step writes a tombstone (snapshot of the task with its subtasks, notes, reminders and tags), removes the rows, and logs the deletion. You keep the 3 most recent tombstones for 7 days. `If-Match: \"<version>\"` is checked when sent (`409 VERSION_CONFLICT`). Archived tasks can be deleted.",
   errors: [...AUTHED_ERRORS, "NOT_FOUND", "VERSION_CONFLICT"],

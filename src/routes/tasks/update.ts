@@ -9,6 +9,7 @@ const route = defineRoute({
   path: "/tasks/{id}",
   tags: ["Tasks"],
   summary: "Update a task",
+  unitOfWork: true,
   description:
     "docs/conventions.md#patch-semantics: an omitted field is unchanged, `null` clears a nullable field, unknown fields are rejected. docs/conventions.md#optimistic-locking: send the `version` you read (body or `If-Match`); a stale one answers `409 VERSION_CONFLICT` with the current task in `details.current`. Completion has its own operations (complete / reopen / force-complete). An archived task only accepts a PATCH with `archived: false` (else `409 TASK_ARCHIVED`); un-archiving an open task counts against the active-task limit. A PATCH that changes nothing answers the task unchanged (same version). Requires `Idempotency-Key`.",
   errors: [...WRITE_ERRORS, "NOT_FOUND", "VERSION_CONFLICT", "TASK_ARCHIVED", "LIMIT_EXCEEDED"],

@@ -26,6 +26,7 @@ const route = defineRoute({
   path: "/users/me",
   tags: ["Users"],
   summary: "Update the signed-in user",
+  unitOfWork: true,
   description:
     "docs/conventions.md#patch-semantics: an omitted field is unchanged, `null` clears `avatar_url` (name and timezone cannot be null), unknown fields are rejected. Optimistic locking (docs/conventions.md#optimistic-locking): send the `version` you read, in the body or as `If-Match: \"<version>\"`; a stale one answers `409 VERSION_CONFLICT` with the current user in `details.current`. `version` grows by 1 when something changes.",
   errors: ["VERSION_CONFLICT", ...WRITE_ERRORS],
