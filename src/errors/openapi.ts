@@ -1,7 +1,20 @@
 import { z } from "@hono/zod-openapi";
 import { errorCodes, type ErrorCode } from "./codes";
 
-const errorBody = (codes: readonly [ErrorCode, ...ErrorCode[]]) =>
+/**
+ * The `{error}` body schema for a list of codes, built once per distinct list: most operations share their
+ * lists (401 UNAUTHORIZED + TOKEN_EXPIRED, 500, 503 …), and building zod schemas is most of the Worker's
+ * start-up. The document is the same: an unnamed schema is written inline wherever it is used.
+ */
+const errorBodies = new Map<string, ReturnType<typeof buildErrorBody>>();
+function errorBody(codes: readonly [ErrorCode, ...ErrorCode[]]) {
+  const key = codes.join(" ");
+  let schema = errorBodies.get(key);
+  if (schema === undefined) errorBodies.set(key, (schema = buildErrorBody(codes)));
+  return schema;
+}
+
+const buildErrorBody = (codes: readonly [ErrorCode, ...ErrorCode[]]) =>
   z
     .object({
       error: z.object({
@@ -53,7 +66,7 @@ export function errorResponses(codes: readonly ErrorCode[], options: { alternate
   }
   const responses: Record<
     number,
-    { description: string; headers?: typeof rateLimitedHeaders | typeof sharedLimitHeaders; content: { "application/json": { schema: ReturnType<typeof errorBody> } } }
+    { description: string; headers?: typeof rateLimitedHeaders | typeof sharedLimitHeaders; content: { "application/json": { schema: ReturnType<typeof buildErrorBody> } } }
   > = {};
   for (const [status, list] of [...byStatus.entries()].sort(([a], [b]) => a - b)) {
     const [first, ...rest] = list;
