@@ -2,37 +2,38 @@ import { z } from "@hono/zod-openapi";
 import { errorCodes, type ErrorCode } from "./codes";
 
 /**
- * The `{error}` body schema for a list of codes, built once per distinct list: most operations share their
- * lists (401 UNAUTHORIZED + TOKEN_EXPIRED, 500, 503 …), and building zod schemas is most of the Worker's
- * start-up. The document is the same: an unnamed schema is written inline wherever it is used.
+ * The `{error}` body schema for a list of codes, written as the JSON Schema it stands for rather than built
+ * with zod: it documents a response (nothing validates with it at runtime), every operation has several, and
+ * building zod schemas is most of the Worker's start-up. One per distinct list (most operations share theirs:
+ * 401 UNAUTHORIZED + TOKEN_EXPIRED, 500, 503 …).
  */
-const errorBodies = new Map<string, ReturnType<typeof buildErrorBody>>();
-function errorBody(codes: readonly [ErrorCode, ...ErrorCode[]]) {
+const errorBodies = new Map<string, ErrorBodySchema>();
+function errorBody(codes: readonly [ErrorCode, ...ErrorCode[]]): ErrorBodySchema {
   const key = codes.join(" ");
   let schema = errorBodies.get(key);
   if (schema === undefined) errorBodies.set(key, (schema = buildErrorBody(codes)));
   return schema;
 }
 
-const buildErrorBody = (codes: readonly [ErrorCode, ...ErrorCode[]]) =>
-  z
-    .object({
-      error: z.object({
-        code: z.enum(codes).openapi({ description: "Machine-readable error code (docs/errors.md)." }),
-        message: z.string().openapi({ description: "Human sentence, safe to show." }),
-        request_id: z.string().openapi({ description: "Echo of X-Request-ID; quote it in support requests." }),
-        details: z.unknown().optional().openapi({ description: "Code-specific details (fields, limits, current resource)." }),
-      }),
-    })
-    .openapi({
-      example: {
-        error: {
-          code: codes[0],
-          message: errorCodes[codes[0]].message,
-          request_id: "01J9Z3K4QW8X6N2B7C5D",
-        },
+type ErrorBodySchema = ReturnType<typeof buildErrorBody>;
+
+const buildErrorBody = (codes: readonly [ErrorCode, ...ErrorCode[]]) => ({
+  type: "object" as const,
+  properties: {
+    error: {
+      type: "object" as const,
+      properties: {
+        code: { type: "string" as const, enum: [...codes], description: "Machine-readable error code (docs/errors.md)." },
+        message: { type: "string" as const, description: "Human sentence, safe to show." },
+        request_id: { type: "string" as const, description: "Echo of X-Request-ID; quote it in support requests." },
+        details: { description: "Code-specific details (fields, limits, current resource)." },
       },
-    });
+      required: ["code", "message", "request_id"],
+    },
+  },
+  required: ["error"],
+  example: { error: { code: codes[0], message: errorCodes[codes[0]].message, request_id: "01J9Z3K4QW8X6N2B7C5D" } },
+});
 
 const ALTERNATE_DESCRIPTIONS: Record<number, string> = {
   413: "VALIDATION_ERROR: the body is larger than 1 MB.",
@@ -66,7 +67,7 @@ export function errorResponses(codes: readonly ErrorCode[], options: { alternate
   }
   const responses: Record<
     number,
-    { description: string; headers?: typeof rateLimitedHeaders | typeof sharedLimitHeaders; content: { "application/json": { schema: ReturnType<typeof buildErrorBody> } } }
+    { description: string; headers?: typeof rateLimitedHeaders | typeof sharedLimitHeaders; content: { "application/json": { schema: ErrorBodySchema } } }
   > = {};
   for (const [status, list] of [...byStatus.entries()].sort(([a], [b]) => a - b)) {
     const [first, ...rest] = list;
