@@ -8,5 +8,6 @@ import { createWorker } from "../src/worker";
 export { UserGuard } from "../durable-objects/user-guard/object";
 export { VoiceRelay } from "../durable-objects/voice-relay/object";
 export { UserHub } from "../durable-objects/user-hub/object";
+export { MetricsAggregate } from "../durable-objects/metrics-aggregate/object";
 
 export default createWorker({ guards: false });
