@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { OPENAI_TEST_KEY, startOpenAIFake } from "../../test/fakes/node/openai.ts";
 import type { ModelRequestRecord } from "../../test/fakes/node/openai-script.ts";
+import { percentile } from "../percentile.ts";
 import type { BenchStack, MeasuredRun } from "../scenario.ts";
 import { defineScenario } from "../scenario.ts";
 import { seedUsersWithTokens } from "../seed-users.ts";
@@ -22,12 +23,6 @@ const MATCH = `bench-chat-${randomUUID()}`;
 
 // The fake runs in this process; its address goes into the Worker's variables before the stack starts.
 const fake = await startOpenAIFake();
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[Math.min(sorted.length, rank) - 1] ?? Number.NaN;
-}
 
 async function control(path: string, body: unknown): Promise<void> {
   const response = await fetch(`${fake.origin}/_control/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });

@@ -1,6 +1,7 @@
 import pg from "pg";
 import type { BenchStack, MeasuredRun } from "../scenario.ts";
 import { defineScenario } from "../scenario.ts";
+import { fireScheduled } from "../scheduled.ts";
 import { totalRoundTrips } from "../stack.ts";
 
 /**
@@ -91,10 +92,7 @@ async function measure(stack: BenchStack, { log }: { log: (line: string) => void
       log(`seeded ${size} users in ${((performance.now() - seedStart) / 1000).toFixed(1)} s; firing 0 0 * * * at ${at.toISOString()}…`);
 
       const before = await totalRoundTrips(stack.neonOrigin);
-      const started = performance.now();
-      const response = await fetch(`${stack.baseUrl}/cdn-cgi/local/scheduled?cron=${encodeURIComponent("0 0 * * *")}&time=${at.getTime()}`);
-      await response.text();
-      const wall = performance.now() - started;
+      const { status, wallMs: wall } = await fireScheduled(stack, "0 0 * * *", at.getTime());
       const after = await totalRoundTrips(stack.neonOrigin);
       const own = await fetch(`${stack.neonOrigin}/_control/round-trips?request_id=${encodeURIComponent(`cron:daily_credits:${at.toISOString()}`)}`);
       const ownBody = (await own.json()) as { round_trips?: number };
@@ -119,7 +117,7 @@ async function measure(stack: BenchStack, { log }: { log: (line: string) => void
         granted_lots: Number(counts?.granted ?? 0),
         drift_users: Number(drift.rows[0]?.n ?? -1),
       });
-      if (response.status !== 200 || counts?.claimed !== "1") log(`trigger answered ${response.status}; job_runs claims: ${counts?.claimed ?? "?"}`);
+      if (status !== 200 || counts?.claimed !== "1") log(`trigger answered ${status}; job_runs claims: ${counts?.claimed ?? "?"}`);
     }
   } finally {
     await client.end();

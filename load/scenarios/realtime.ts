@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { MAX_CONNECTIONS } from "../../durable-objects/user-hub/policy.ts";
+import { percentile } from "../percentile.ts";
 import type { BenchStack, MeasuredRun } from "../scenario.ts";
 import { defineScenario } from "../scenario.ts";
 import { seedUsersWithTokens } from "../seed-users.ts";
@@ -28,12 +29,6 @@ interface StreamClient {
   /** task id → arrival time (performance.now()) of its task.created frame. */
   arrivals: Map<string, number>;
   close(): void;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[Math.min(sorted.length, rank) - 1] ?? Number.NaN;
 }
 
 async function openStreamClient(stack: BenchStack, token: string, userIndex: number): Promise<StreamClient> {

@@ -1,6 +1,7 @@
 import pg from "pg";
 import type { BenchStack, MeasuredRun } from "../scenario.ts";
 import { defineScenario } from "../scenario.ts";
+import { fireScheduled } from "../scheduled.ts";
 
 /**
  * 1,000 reminders due within one minute (docs/reminders-notifications-realtime.md "Firing, as built"): 50
@@ -33,12 +34,9 @@ async function measure(stack: BenchStack, { log }: { log: (line: string) => void
       [USERS, TASKS_PER_USER, PER_TASK, start, TOTAL],
     );
     log(`seeded ${TOTAL} reminders due between +70 s and +130 s; firing the minute trigger…`);
-    const sweepStarted = performance.now();
-    const response = await fetch(`${stack.baseUrl}/cdn-cgi/local/scheduled?cron=${encodeURIComponent("* * * * *")}&time=${Date.now()}`);
-    await response.text();
-    const sweepMs = performance.now() - sweepStarted;
+    const { status, wallMs: sweepMs } = await fireScheduled(stack, "* * * * *");
     const { rows: queued } = await client.query<{ n: string }>("select count(*) as n from reminders where enqueued_at is not null");
-    log(`sweep answered ${response.status} in ${Math.round(sweepMs)} ms; ${queued[0]?.n ?? "?"} reminders on the queue; waiting for them to fire…`);
+    log(`sweep answered ${status} in ${Math.round(sweepMs)} ms; ${queued[0]?.n ?? "?"} reminders on the queue; waiting for them to fire…`);
 
     const deadline = start + 60_000 + 90_000;
     let fired = 0;

@@ -14,7 +14,8 @@ import { listen, readBody, sendJson, type RunningServer } from "./http";
  *   and kept under `rejected`; a good one is answered 201 and kept under `received` with the plaintext.
  * - `POST /_control/program` `{endpoint, responses: [{status, retry_after?, times?}]}` makes the next
  *   pushes to that endpoint answer those statuses first (e.g. 503 twice with Retry-After, or 410).
- * - `GET /_control/received?endpoint=` reads back what that endpoint got: `{received, rejected, answered}`.
+ * - `GET /_control/received?endpoint=` reads back what that endpoint got: `{received, rejected, answered}`;
+ *   each received push carries `received_at`, when it had arrived and been decrypted (the push bench's clock).
  */
 export interface MintedSubscription {
   endpoint: string;
@@ -26,6 +27,8 @@ export interface ReceivedPush {
   ttl: string | null;
   urgency: string | null;
   claims: Record<string, unknown>;
+  /** ISO instant at which the push had arrived and was decrypted (`npm run bench -- push` measures up to it). */
+  received_at: string;
 }
 
 interface Programmed {
@@ -106,7 +109,7 @@ export async function startPushService(): Promise<RunningServer> {
         if (next.times <= 0) subscription.program.shift();
         return answer(next.status, next.retry_after === undefined ? {} : { "Retry-After": next.retry_after });
       }
-      subscription.received.push({ payload, ttl: header(request.headers.ttl), urgency: header(request.headers.urgency), claims: vapid.claims });
+      subscription.received.push({ payload, ttl: header(request.headers.ttl), urgency: header(request.headers.urgency), claims: vapid.claims, received_at: new Date().toISOString() });
       return answer(201, { Location: `${origin}/message/${randomBytes(8).toString("hex")}` });
     }
     sendJson(response, 404, { error: "not found" });
