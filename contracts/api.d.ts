@@ -1499,7 +1499,7 @@ export interface paths {
                     completed?: boolean;
                     /** @description Any of these priorities (repeat the parameter or separate with commas). */
                     priority?: ("low" | "medium" | "high")[];
-                    /** @description Tasks carrying ALL these tags. */
+                    /** @description Tasks carrying ALL these tags (repeat the parameter or separate with commas; at most 10). */
                     tags?: string[];
                     /** @description Full-text search over title and description (English stemming; websearch syntax: quotes, OR, -word). */
                     q?: string;

@@ -36,8 +36,17 @@ export const idempotencyKeyHeader = (example: string) =>
       example,
     });
 export const idempotencyHeaders = z.object({ "idempotency-key": idempotencyKeyHeader("5b7c1c2e-create-task") });
+/**
+ * The If-Match forms the version checks read (src/lib/patch.ts, routes/users/update-me.ts): `"3"`, `W/"3"` or a
+ * bare `3`, with optional blanks. Documented (the checks themselves answer 400 with the field) so a client that
+ * validates against the document knows the form before it sends one.
+ */
+export const IF_MATCH_PATTERN = '^[\\t ]*(?:W/)?"?\\d{1,9}"?[\\t ]*$';
 export const ifMatchHeader = z.object({
-  "if-match": z.string().optional().openapi({ description: 'The version you read, e.g. `"3"` (alternative to the body field `version`).', example: '"3"' }),
+  "if-match": z
+    .string()
+    .optional()
+    .openapi({ pattern: IF_MATCH_PATTERN, description: 'The version you read, e.g. `"3"` (alternative to the body field `version`).', example: '"3"' }),
 });
 export const writeHeaders = idempotencyHeaders.extend(ifMatchHeader.shape);
 

@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { TASK_PRIORITIES } from "../../db/schema/tasks";
 import { TASK_SORTS } from "../../services/tasks/list";
-import { tagNameSchema } from "./schemas";
+import { TAG_NAME_MAX } from "../../db/schema/tags";
+import { TAG_NAME_PATTERN, tagNameSchema } from "./schemas";
 import { instantInput, storableText } from "../shared-schemas";
 
 /** `?x=a&x=b` and `?x=a,b` both mean [a, b] (repeated parameters arrive as an array, a single one as a string). */
@@ -22,8 +23,20 @@ export const limitParam = z.coerce.number().int().min(1).max(100).default(50).op
 
 export const listTasksQuery = z.strictObject({
   completed: booleanFlag("Only completed (true) or open (false) tasks; both when omitted.").optional(),
-  priority: multiValue(z.enum(TASK_PRIORITIES), 3).openapi({ type: "array", items: { type: "string", enum: [...TASK_PRIORITIES] }, description: "Any of these priorities (repeat the parameter or separate with commas)." }),
-  tags: multiValue(tagNameSchema, 10).openapi({ type: "array", items: { type: "string" }, description: "Tasks carrying ALL these tags." }),
+  priority: multiValue(z.enum(TASK_PRIORITIES), 3).openapi({
+    type: "array",
+    minItems: 1,
+    maxItems: 3,
+    items: { type: "string", enum: [...TASK_PRIORITIES] },
+    description: "Any of these priorities (repeat the parameter or separate with commas).",
+  }),
+  tags: multiValue(tagNameSchema, 10).openapi({
+    type: "array",
+    minItems: 1,
+    maxItems: 10,
+    items: { type: "string", maxLength: TAG_NAME_MAX, pattern: TAG_NAME_PATTERN.source },
+    description: "Tasks carrying ALL these tags (repeat the parameter or separate with commas; at most 10).",
+  }),
   q: storableText(z.string().trim().min(1).max(200)).optional().openapi({ description: "Full-text search over title and description (English stemming; websearch syntax: quotes, OR, -word)." }),
   due_before: instantInput().optional().openapi({ description: "Due strictly before this instant." }),
   due_after: instantInput().optional().openapi({ description: "Due strictly after this instant." }),

@@ -12,7 +12,7 @@ export const prioritySchema = z.enum(TASK_PRIORITIES).openapi({ description: "De
 export const dueDateSchema = instantInput().openapi({ description: "RFC 3339 instant; free plan: at most 30 days ahead (configurable).", example: "2026-03-05T17:00:00Z" });
 export const durationSchema = z.number().int().min(1).max(720).openapi({ description: "Estimated minutes, 1–720.", example: 45 });
 /** Needs the `u` flag for `\p{Cc}`; the document carries its source alone (JSON Schema patterns have no flags). */
-const TAG_NAME_PATTERN = /^[^,\p{Cc}]*$/u;
+export const TAG_NAME_PATTERN = /^[^,\p{Cc}]*$/u;
 /**
  * Runtime accepts up to TAG_NAME_MAX + 100 raw characters (surrounding whitespace is trimmed away before the
  * service checks 1–TAG_NAME_MAX); the document states the limit that holds for a tag itself.

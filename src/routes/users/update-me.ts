@@ -3,7 +3,7 @@ import { ValidationFailed } from "../../errors/api-error";
 import { updateMe } from "../../services/users/update-me";
 import type { AppRouter } from "../router";
 import { dataEnvelope, defineRoute } from "../define-route";
-import { idempotencyKeyHeader, WRITE_ERRORS } from "../shared-schemas";
+import { IF_MATCH_PATTERN, idempotencyKeyHeader, WRITE_ERRORS } from "../shared-schemas";
 import { timezoneSchema, userSchema } from "./schemas";
 
 const body = z
@@ -36,7 +36,7 @@ const route = defineRoute({
       "if-match": z
         .string()
         .optional()
-        .openapi({ description: 'The version you read, e.g. `"3"` (alternative to the body field).', example: '"3"' }),
+        .openapi({ pattern: IF_MATCH_PATTERN, description: 'The version you read, e.g. `"3"` (alternative to the body field).', example: '"3"' }),
     }),
     body: { required: true, content: { "application/json": { schema: body } } },
   },

@@ -63,7 +63,10 @@ export async function subscribePush({ ctx, input }: { ctx: ServiceContext; input
     const id = mine ? existing.id : crypto.randomUUID();
     const createdAt = mine ? iso(existing.created_at) : ctx.clock.now().toISOString();
     unit.writeAll([
-      ctx.db.execute(sql`select 1 from users where id = ${userId} for update`),
+      // NO KEY UPDATE, not UPDATE: the batch's idempotency record (inserted first, its user_id a foreign key)
+      // already holds KEY SHARE on this row, which FOR UPDATE conflicts with – two parallel subscribes then
+      // deadlocked (1 s detection, a retry, a database timeout). NO KEY UPDATE still queues them on each other.
+      ctx.db.execute(sql`select 1 from users where id = ${userId} for no key update`),
       ctx.db.execute(sql`delete from push_subscriptions where endpoint = ${input.endpoint} and user_id <> ${userId}`),
       ctx.db.execute(sql`
         insert into push_subscriptions (id, user_id, endpoint, p256dh, auth, created_at)
