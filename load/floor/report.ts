@@ -28,6 +28,8 @@ export interface OperationFigures {
   afterResponseRoundTrips: number;
   p50: number;
   p95: number;
+  /** p50 of the platform samples taken next to this operation's (the global one is the baseline). */
+  platformP50: number;
   /** round trips × RTT; null for no round trip. */
   floorMs: number | null;
   /** (p50 − platform p50) ÷ floor. */
@@ -43,7 +45,8 @@ export interface FloorFigures {
   warmupSamples: number;
   /** TCP connections the client opened for the whole run (1 = everything went over one connection). */
   connectionsOpened: number;
-  platform: { p50: number; p95: number; firstBlockP50: number; lastBlockP50: number; roundTrips: number };
+  /** The baseline over every timed platform sample, and its p50 in the run's first and second half (drift). */
+  platform: { samples: number; p50: number; p95: number; firstHalfP50: number; secondHalfP50: number; maxRoundTrips: number };
   operations: OperationFigures[];
   target: number;
   targetsMet: number;
@@ -56,14 +59,16 @@ export function summariseFloor(input: {
   samples: number;
   warmupSamples: number;
   connectionsOpened: number;
-  platform: { first: readonly Sample[]; last: readonly Sample[] };
-  operations: readonly { operation: Operation; samples: readonly Sample[] }[];
+  /** Each operation's samples with the platform samples taken next to them, in the order they ran. */
+  operations: readonly { operation: Operation; samples: readonly Sample[]; platform: readonly Sample[] }[];
 }): FloorFigures {
   const problems: string[] = [];
-  const platformSamples = [...input.platform.first, ...input.platform.last];
+  const platformSamples = input.operations.flatMap((row) => row.platform);
   const platformMs = timed(platformSamples, (sample) => sample.ms);
   const platformP50 = percentile(platformMs, 0.5);
-  const operations = input.operations.map(({ operation, samples }) => {
+  const half = Math.ceil(input.operations.length / 2);
+  const halfP50 = (rows: typeof input.operations) => percentile(timed(rows.flatMap((row) => row.platform), (sample) => sample.ms), 0.5);
+  const operations = input.operations.map(({ operation, samples, platform }) => {
     const roundTrips = timed(samples, (sample) => sample.roundTrips);
     const median = percentile(roundTrips, 0.5);
     const floorMs = median > 0 ? median * input.rttMs : null;
@@ -77,6 +82,7 @@ export function summariseFloor(input: {
       afterResponseRoundTrips: percentile(timed(samples, (sample) => sample.afterResponse), 0.5),
       p50,
       p95: percentile(ms, 0.95),
+      platformP50: percentile(timed(platform, (sample) => sample.ms), 0.5),
       floorMs,
       ratio,
       targetMet: ratio === null ? null : ratio <= TARGET_RATIO,
@@ -90,17 +96,20 @@ export function summariseFloor(input: {
   });
   const platformFailures = failures(platformSamples);
   if (Object.keys(platformFailures).length > 0) problems.push(`platform: non-2xx ${JSON.stringify(platformFailures)}`);
+  const platformTrips = Math.max(0, ...platformSamples.map((sample) => sample.roundTrips));
+  if (platformTrips > 0) problems.push(`platform: GET /health/live made ${platformTrips} round trips; the baseline is meant to have none`);
   return {
     rttMs: input.rttMs,
     samples: input.samples,
     warmupSamples: input.warmupSamples,
     connectionsOpened: input.connectionsOpened,
     platform: {
+      samples: platformMs.length,
       p50: platformP50,
       p95: percentile(platformMs, 0.95),
-      firstBlockP50: percentile(timed(input.platform.first, (sample) => sample.ms), 0.5),
-      lastBlockP50: percentile(timed(input.platform.last, (sample) => sample.ms), 0.5),
-      roundTrips: percentile(timed(platformSamples, (sample) => sample.roundTrips), 0.5),
+      firstHalfP50: halfP50(input.operations.slice(0, half)),
+      secondHalfP50: halfP50(input.operations.slice(half)),
+      maxRoundTrips: platformTrips,
     },
     operations,
     target: TARGET_RATIO,
@@ -116,7 +125,7 @@ export function renderFloor(figures: FloorFigures): string {
   const { platform } = figures;
   const lines = [
     `floor: RTT ${figures.rttMs} ms added to every /sql round trip; ${figures.samples} timed samples per operation after ${figures.warmupSamples} warm-up; one connection, sequential (connections opened: ${figures.connectionsOpened})`,
-    `platform = p50 of GET /health/live (no database, no auth): ${ms(platform.p50)} ms (p95 ${ms(platform.p95)}; first block ${ms(platform.firstBlockP50)}, last block ${ms(platform.lastBlockP50)}; round trips ${platform.roundTrips})`,
+    `platform = p50 of GET /health/live (no database, no auth; one before every sample, ${platform.samples} timed): ${ms(platform.p50)} ms (p95 ${ms(platform.p95)}; first half of the run ${ms(platform.firstHalfP50)}, second half ${ms(platform.secondHalfP50)}; round trips ≤ ${platform.maxRoundTrips})`,
     "",
     `| operation | round trips | p50 ms | p95 ms | floor ms | (p50 − platform) ÷ floor | target ≤ ${figures.target} | after response |`,
     "|---|---|---|---|---|---|---|---|",

@@ -5,7 +5,7 @@ import { renderFloor, summariseFloor, type Sample } from "../floor/report.ts";
 import type { BenchStack } from "../scenario.ts";
 import { defineScenario } from "../scenario.ts";
 import { seedUsersWithTokens } from "../seed-users.ts";
-import { SequentialClient } from "../sequential-client.ts";
+import { SequentialClient, type SentRequest } from "../sequential-client.ts";
 import { requestRoundTrips } from "../stack.ts";
 
 /**
@@ -18,16 +18,13 @@ import { requestRoundTrips } from "../stack.ts";
  * are not counted and then `--samples` timed ones. R is counted, not assumed: the endpoint counts round trips
  * per request id (the Worker forwards its X-Request-ID with every round trip; work after the response runs
  * under `<id>:after-commit` and is reported beside it). Each write sample's state is prepared, untimed, just
- * before it, by the operation's own user; reads share one reader whose state does not change. The platform is
- * sampled before and after the operations, and its p50 over both blocks is the baseline.
+ * before it, by the operation's own user; reads share one reader whose state does not change. Before every
+ * sample (after its preparation) goes one platform sample; their p50 over the whole run is the baseline.
  */
 const WARMUP_SAMPLES = 2;
 
-const platform: Operation = {
-  name: "GET /health/live",
-  kind: "read",
-  prepare: async () => ({ method: "GET", path: "/api/v1/health/live" }),
-};
+/** The platform: a request that touches no database and needs no authentication. */
+const PLATFORM_REQUEST: SentRequest = { method: "GET", path: "/api/v1/health/live" };
 
 export default defineScenario({
   name: "floor",
@@ -55,24 +52,21 @@ export default defineScenario({
       const reader = await prepareReader(readerApi);
       const sample = (operation: Operation, own: UserApi) => sampleOperation({ stack, client, operation, samples, context: { own, reader } });
 
-      log(`floor: ${samples} timed samples (after ${WARMUP_SAMPLES} warm-up) of ${operations.length} operations and the platform…`);
-      const platformFirst = await sample(platform, readerApi);
-      const measured: { operation: Operation; samples: Sample[] }[] = [];
+      log(`floor: ${samples} timed samples (after ${WARMUP_SAMPLES} warm-up) of ${operations.length} operations, each with a platform sample…`);
+      const measured: { operation: Operation; samples: Sample[]; platform: Sample[] }[] = [];
       let nextOwn = 0;
       for (const operation of operations) {
         const own = operation.kind === "write" ? ownApis[nextOwn++] : readerApi;
         if (own === undefined) throw new Error(`no user left for ${operation.name}`);
-        measured.push({ operation, samples: await sample(operation, own) });
+        measured.push({ operation, ...(await sample(operation, own)) });
         log(`  ${operation.name} done`);
       }
-      const platformLast = await sample(platform, readerApi);
 
       const figures = summariseFloor({
         rttMs,
         samples,
         warmupSamples: WARMUP_SAMPLES,
         connectionsOpened: client.connectionsOpened,
-        platform: { first: platformFirst, last: platformLast },
         operations: measured,
       });
       return { report: renderFloor(figures), figures, clean: figures.clean };
@@ -83,28 +77,38 @@ export default defineScenario({
   },
 });
 
-/** Warm-up plus timed samples of one operation, each prepared just before it is sent. */
+/**
+ * Warm-up plus timed samples of one operation, each prepared just before it is sent, and right before each a
+ * platform sample: the baseline is then measured all through the run, next to what it is compared with, so the
+ * machine's drift over minutes (other jobs on 2 shared vCPUs) and the Worker's own warming affect both alike.
+ */
 async function sampleOperation(options: {
   stack: BenchStack;
   client: SequentialClient;
   operation: Operation;
   samples: number;
   context: Omit<OperationContext, "sample">;
-}): Promise<Sample[]> {
+}): Promise<{ samples: Sample[]; platform: Sample[] }> {
   const { stack, client, operation } = options;
   const taken: Sample[] = [];
-  const slug = operation.name.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "").toLowerCase();
-  for (let sample = 0; sample < WARMUP_SAMPLES + options.samples; sample += 1) {
-    const request = await operation.prepare({ ...options.context, sample });
-    const requestId = `floor-${slug}-${sample}-${randomUUID().slice(0, 8)}`;
+  const platformTaken: Sample[] = [];
+  const send = async (request: SentRequest, requestId: string, warmup: boolean): Promise<Sample> => {
     const response = await client.send({ ...request, headers: { ...request.headers, "x-request-id": requestId } });
     const roundTrips = await requestRoundTrips(stack.neonOrigin, requestId);
-    taken.push({ requestId, warmup: sample < WARMUP_SAMPLES, status: response.status, ms: response.ms, roundTrips, afterResponse: 0 });
+    return { requestId, warmup, status: response.status, ms: response.ms, roundTrips, afterResponse: 0 };
+  };
+  const slug = operation.name.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "").toLowerCase();
+  for (let sample = 0; sample < WARMUP_SAMPLES + options.samples; sample += 1) {
+    const warmup = sample < WARMUP_SAMPLES;
+    const request = await operation.prepare({ ...options.context, sample });
+    const tag = `${slug}-${sample}-${randomUUID().slice(0, 8)}`;
+    platformTaken.push(await send(PLATFORM_REQUEST, `floor-platform-${tag}`, warmup));
+    taken.push(await send(request, `floor-${tag}`, warmup));
   }
   // Work after the response (outbox sends, after-commit handlers) runs in waitUntil: let it land, then count it.
   await sleep(500);
   for (const sample of taken) sample.afterResponse = await requestRoundTrips(stack.neonOrigin, `${sample.requestId}:after-commit`);
-  return taken;
+  return { samples: taken, platform: platformTaken };
 }
 
 async function addDelay(neonOrigin: string, delayMs: number): Promise<string> {
