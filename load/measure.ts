@@ -105,7 +105,7 @@ function latencyFigures(sorted: Float64Array): Pick<RunFigures, "responses" | "l
 }
 
 /** Nearest-rank percentile of an ascending array. */
-function percentile(sorted: Float64Array, q: number): number {
+export function percentile(sorted: ArrayLike<number>, q: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
 }

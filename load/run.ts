@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- <scenario> [--duration S] [--connections N] [--warmup S] [--json] [--verbose]`
+ * `npm run bench -- <scenario> [--duration S] [--connections N] [--warmup S] [--json] [--verbose] [--<scenario option> N]`
  *
  * Starts the local stack on real PostgreSQL (load/stack.ts), lets the scenario seed what it needs, warms
  * up, measures with autocannon and prints requests/s, p50/p95/p99 latency, errors (non-2xx split into the
@@ -20,16 +20,15 @@ import { startBenchStack, totalRoundTrips } from "./stack.ts";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const root = join(here, "..");
-const { values: flags, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    duration: { type: "string" },
-    connections: { type: "string" },
-    warmup: { type: "string" },
-    json: { type: "boolean", default: false },
-    verbose: { type: "boolean", default: false },
-  },
-});
+const runnerOptions = {
+  duration: { type: "string" },
+  connections: { type: "string" },
+  warmup: { type: "string" },
+  json: { type: "boolean", default: false },
+  verbose: { type: "boolean", default: false },
+} as const;
+const { runnerArgs, scenarioArgs } = splitArgs(process.argv.slice(2));
+const { values: flags, positionals } = parseArgs({ args: runnerArgs, allowPositionals: true, options: runnerOptions });
 // With --json, stdout carries the summary only; progress goes to stderr.
 const log = (line: string) => (flags.json ? console.error(line) : console.log(line));
 const shutdown = installShutdown(log);
@@ -47,6 +46,7 @@ async function main(): Promise<void> {
   const durationSeconds = positiveInteger("duration", flags.duration, scenario.defaults.durationSeconds);
   const connections = positiveInteger("connections", flags.connections, scenario.defaults.connections);
   const warmupSeconds = positiveInteger("warmup", flags.warmup, scenario.defaults.warmupSeconds ?? 3, true);
+  const scenarioOptions = resolveScenarioOptions(scenario, scenarioArgs);
 
   // Start-up (≤ 90 s for wrangler) + warm-up + run + autocannon's 10 s request timeout, with slack; a
   // comparison warms up and measures both Workers and settles after each of its ≤ 10 segments.
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     ...(scenario.baseline ? { baselineScript: scenario.baseline.script } : {}),
   });
   if (scenario.measure) {
-    const measured = await scenario.measure(stack, { log });
+    const measured = await scenario.measure(stack, { log, options: scenarioOptions });
     if (flags.json) console.log(JSON.stringify(measured.figures, null, 2));
     else log(`\n${measured.report}`);
     if (!measured.clean) process.exitCode = 1;
@@ -142,6 +142,48 @@ async function loadScenario(name: string | undefined): Promise<Scenario> {
     throw new Error(`load/scenarios/${name}.ts must default-export defineScenario({ name: "${name}", … })`);
   }
   return scenario;
+}
+
+/**
+ * A scenario's own options (`--rtt 25`) are known only once the scenario is loaded, after the runner's flags
+ * were parsed: every `--name value` / `--name=value` that is not the runner's goes to the scenario, which
+ * `resolveScenarioOptions` then checks against what it declares.
+ */
+function splitArgs(args: readonly string[]): { runnerArgs: string[]; scenarioArgs: Map<string, string | undefined> } {
+  const runnerArgs: string[] = [];
+  const scenarioArgs = new Map<string, string | undefined>();
+  for (let index = 0; index < args.length; index += 1) {
+    const arg = args[index] ?? "";
+    const [name = "", inline] = arg.startsWith("--") ? arg.slice(2).split(/=(.*)/s, 2) : [];
+    if (name === "" || Object.hasOwn(runnerOptions, name)) {
+      runnerArgs.push(arg);
+    } else if (inline !== undefined) {
+      scenarioArgs.set(name, inline);
+    } else {
+      const value = args[index + 1];
+      const hasValue = value !== undefined && !value.startsWith("--");
+      scenarioArgs.set(name, hasValue ? value : undefined);
+      if (hasValue) index += 1;
+    }
+  }
+  return { runnerArgs, scenarioArgs };
+}
+
+function resolveScenarioOptions(scenario: Scenario, given: ReadonlyMap<string, string | undefined>): Record<string, number> {
+  const declared = scenario.options ?? {};
+  for (const name of given.keys()) {
+    if (!Object.hasOwn(declared, name)) {
+      const known = Object.entries(declared).map(([option, { description }]) => `--${option} (${description})`);
+      throw new Error(`unknown option --${name} for ${scenario.name}${known.length ? `; it takes ${known.join(", ")}` : ""}`);
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(declared).map(([name, option]) => {
+      const raw = given.get(name);
+      if (given.has(name) && raw === undefined) throw new Error(`--${name} needs a value`);
+      return [name, positiveInteger(name, raw, option.default, true)];
+    }),
+  );
 }
 
 function positiveInteger(flag: string, raw: string | undefined, fallback: number, allowZero = false): number {

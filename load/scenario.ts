@@ -34,7 +34,23 @@ export interface Scenario {
    * itself instead of `setup`: the runner starts the stack, calls this, and prints its report. `defaults`
    * then only bound the run's time (the watchdog allows start-up + warm-up + duration).
    */
-  measure?(stack: BenchStack, context: { log: (line: string) => void }): Promise<MeasuredRun>;
+  measure?(stack: BenchStack, context: MeasureContext): Promise<MeasuredRun>;
+  /**
+   * Numeric command-line options of a self-measuring scenario (`npm run bench -- floor --rtt 25`): name →
+   * default and one line of help. The runner validates them (non-negative integers) and hands them to `measure`.
+   */
+  options?: Readonly<Record<string, ScenarioOption>>;
+}
+
+export interface ScenarioOption {
+  default: number;
+  description: string;
+}
+
+export interface MeasureContext {
+  log: (line: string) => void;
+  /** Every option the scenario declares: the command line's value or the default. */
+  options: Readonly<Record<string, number>>;
 }
 
 /** What a self-measuring scenario reports. */

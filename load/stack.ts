@@ -165,3 +165,11 @@ export async function totalRoundTrips(neonOrigin: string): Promise<number> {
   if (typeof body.total !== "number") throw new Error(`unexpected /_control/round-trips answer: ${JSON.stringify(body)}`);
   return body.total;
 }
+
+/** `/sql` requests the endpoint has served for one request id (the Worker sends its X-Request-ID along). */
+export async function requestRoundTrips(neonOrigin: string, requestId: string): Promise<number> {
+  const response = await fetch(`${neonOrigin}/_control/round-trips?request_id=${encodeURIComponent(requestId)}`);
+  const body = (await response.json()) as { round_trips?: unknown };
+  if (typeof body.round_trips !== "number") throw new Error(`unexpected /_control/round-trips answer: ${JSON.stringify(body)}`);
+  return body.round_trips;
+}
