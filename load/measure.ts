@@ -1,5 +1,6 @@
 import autocannon from "autocannon";
 import type { ScenarioPlan } from "./scenario.ts";
+import { percentile } from "./percentile.ts";
 
 /**
  * One autocannon run, with the figures autocannon itself does not give: it reports p97.5 but not p95, and
@@ -94,9 +95,9 @@ function latencyFigures(sorted: Float64Array): Pick<RunFigures, "responses" | "l
   return {
     responses: sorted.length,
     latencyMs: {
-      p50: percentile(sorted, 0.5),
-      p95: percentile(sorted, 0.95),
-      p99: percentile(sorted, 0.99),
+      p50: rank(sorted, 50),
+      p95: rank(sorted, 95),
+      p99: rank(sorted, 99),
       max: sorted.at(-1) ?? 0,
       mean: sorted.length ? total / sorted.length : 0,
     },
@@ -104,10 +105,9 @@ function latencyFigures(sorted: Float64Array): Pick<RunFigures, "responses" | "l
   };
 }
 
-/** Nearest-rank percentile of an ascending array. */
-export function percentile(sorted: ArrayLike<number>, q: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
+/** A run without responses reports 0, not NaN, in its summary. */
+function rank(sorted: ArrayLike<number>, p: number): number {
+  return sorted.length === 0 ? 0 : percentile(sorted, p);
 }
 
 function toError(error: unknown): Error {

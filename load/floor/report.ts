@@ -1,4 +1,4 @@
-import { percentile } from "../measure.ts";
+import { percentile } from "../percentile.ts";
 import type { Operation } from "./operations.ts";
 
 /**
@@ -65,24 +65,24 @@ export function summariseFloor(input: {
   const problems: string[] = [];
   const platformSamples = input.operations.flatMap((row) => row.platform);
   const platformMs = timed(platformSamples, (sample) => sample.ms);
-  const platformP50 = percentile(platformMs, 0.5);
+  const platformP50 = percentile(platformMs, 50);
   const half = Math.ceil(input.operations.length / 2);
-  const halfP50 = (rows: typeof input.operations) => percentile(timed(rows.flatMap((row) => row.platform), (sample) => sample.ms), 0.5);
+  const halfP50 = (rows: typeof input.operations) => percentile(timed(rows.flatMap((row) => row.platform), (sample) => sample.ms), 50);
   const operations = input.operations.map(({ operation, samples, platform }) => {
     const roundTrips = timed(samples, (sample) => sample.roundTrips);
-    const median = percentile(roundTrips, 0.5);
+    const median = percentile(roundTrips, 50);
     const floorMs = median > 0 ? median * input.rttMs : null;
     const ms = timed(samples, (sample) => sample.ms);
-    const p50 = percentile(ms, 0.5);
+    const p50 = percentile(ms, 50);
     const ratio = floorMs === null ? null : (p50 - platformP50) / floorMs;
     const figures: OperationFigures = {
       operation: operation.name,
       kind: operation.kind,
       roundTrips: { min: roundTrips[0] ?? 0, median, max: roundTrips.at(-1) ?? 0 },
-      afterResponseRoundTrips: percentile(timed(samples, (sample) => sample.afterResponse), 0.5),
+      afterResponseRoundTrips: percentile(timed(samples, (sample) => sample.afterResponse), 50),
       p50,
-      p95: percentile(ms, 0.95),
-      platformP50: percentile(timed(platform, (sample) => sample.ms), 0.5),
+      p95: percentile(ms, 95),
+      platformP50: percentile(timed(platform, (sample) => sample.ms), 50),
       floorMs,
       ratio,
       targetMet: ratio === null ? null : ratio <= TARGET_RATIO,
@@ -106,7 +106,7 @@ export function summariseFloor(input: {
     platform: {
       samples: platformMs.length,
       p50: platformP50,
-      p95: percentile(platformMs, 0.95),
+      p95: percentile(platformMs, 95),
       firstHalfP50: halfP50(input.operations.slice(0, half)),
       secondHalfP50: halfP50(input.operations.slice(half)),
       maxRoundTrips: platformTrips,
