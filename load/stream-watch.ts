@@ -63,11 +63,15 @@ export class StreamWatch {
     const unattributed: Record<string, number> = {};
     const byType: Record<string, number> = {};
     const foreignExamples: string[] = [];
+    const unattributedExamples: string[] = [];
     for (const stream of this.streams) {
       for (const event of stream.received) {
         byType[event.type] = (byType[event.type] ?? 0) + 1;
         const owner = owners.get(idOf(event.data) ?? "");
-        if (owner === undefined) unattributed[event.type] = (unattributed[event.type] ?? 0) + 1;
+        if (owner === undefined) {
+          unattributed[event.type] = (unattributed[event.type] ?? 0) + 1;
+          if (unattributedExamples.length < 3) unattributedExamples.push(`${event.type} ${JSON.stringify(event.data).slice(0, 300)}`);
+        }
         else if (owner !== stream.userId) {
           foreign += 1;
           if (foreignExamples.length < 5) foreignExamples.push(`${event.type} of user ${owner} on a stream of user ${stream.userId}`);
@@ -97,6 +101,7 @@ export class StreamWatch {
           (stillMissing.length > 0 ? ` – missing e.g. ${stillMissing.slice(0, 3).join("; ")}` : ""),
         `frames received: ${received} (${list(byType)}); on another user's stream: ${foreign}; owner not found: ${list(unattributed)}`,
         ...foreignExamples.map((example) => `  ${example}`),
+        ...unattributedExamples.map((example) => `  owner not found: ${example}`),
       ],
       figures,
     };
