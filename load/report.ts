@@ -1,6 +1,6 @@
 import { cpus } from "node:os";
 import type { RunFigures } from "./measure.ts";
-import type { Scenario } from "./scenario.ts";
+import type { RunCheck, Scenario } from "./scenario.ts";
 
 /** The machine-readable result of one bench run (`--json`), and its human rendering. */
 export interface BenchSummary {
@@ -23,7 +23,11 @@ export interface BenchSummary {
   };
   /** Local Neon endpoint `/sql` requests during the measured run ÷ requests sent. */
   dbRoundTripsPerRequest: number;
-  /** True when nothing unexpected happened (no unexpected status, socket error or timeout). */
+  /** Per operation (method + route template), busiest first: responses, statuses, latency. */
+  operations: { operation: string; responses: number; statuses: Record<string, number>; latencyMs: RunFigures["latencyMs"] }[];
+  /** The scenario's own checks of the run (`plan.check`). */
+  checks: RunCheck[];
+  /** True when nothing unexpected happened (no unexpected status, socket error or timeout) and every check passed. */
   clean: boolean;
 }
 
@@ -32,6 +36,7 @@ export function summarise(options: {
   figures: RunFigures;
   warmupSeconds: number;
   roundTrips: number;
+  checks?: RunCheck[];
 }): BenchSummary {
   const { scenario, figures } = options;
   const expectedSet = new Set(scenario.expectedStatuses ?? []);
@@ -50,6 +55,7 @@ export function summarise(options: {
     timeouts: figures.timeouts,
   };
   const processor = cpus();
+  const checks = options.checks ?? [];
   return {
     scenario: scenario.name,
     description: scenario.description,
@@ -60,17 +66,19 @@ export function summarise(options: {
     requestsPerSecond: round(figures.requestsPerSecond, 1),
     requestsSent: figures.requestsSent,
     responses: figures.responses,
-    latencyMs: {
-      p50: round(figures.latencyMs.p50, 1),
-      p95: round(figures.latencyMs.p95, 1),
-      p99: round(figures.latencyMs.p99, 1),
-      max: round(figures.latencyMs.max, 1),
-      mean: round(figures.latencyMs.mean, 1),
-    },
+    latencyMs: roundLatency(figures.latencyMs),
     errors,
     dbRoundTripsPerRequest: figures.requestsSent ? round(options.roundTrips / figures.requestsSent, 2) : 0,
-    clean: errors.unexpected.total === 0 && errors.socketErrors === 0 && errors.timeouts === 0,
+    operations: Object.entries(figures.operations)
+      .map(([operation, entry]) => ({ operation, responses: entry.responses, statuses: entry.statuses, latencyMs: roundLatency(entry.latencyMs) }))
+      .sort((a, b) => b.responses - a.responses || a.operation.localeCompare(b.operation)),
+    checks,
+    clean: errors.unexpected.total === 0 && errors.socketErrors === 0 && errors.timeouts === 0 && checks.every((check) => check.ok),
   };
+}
+
+function roundLatency(latency: RunFigures["latencyMs"]): RunFigures["latencyMs"] {
+  return { p50: round(latency.p50, 1), p95: round(latency.p95, 1), p99: round(latency.p99, 1), max: round(latency.max, 1), mean: round(latency.mean, 1) };
 }
 
 export function renderSummary(summary: BenchSummary): string {
@@ -91,7 +99,25 @@ export function renderSummary(summary: BenchSummary): string {
     `  latency ms      p50 ${latency.p50}  p95 ${latency.p95}  p99 ${latency.p99}  (mean ${latency.mean}, max ${latency.max})`,
     `  errors          ${errorParts.join(" · ")}`,
     `  db round trips  ${summary.dbRoundTripsPerRequest} per request`,
+    ...(summary.operations.length > 1 ? ["", ...operationTable(summary)] : []),
+    ...summary.checks.flatMap((check) => ["", `  check: ${check.name} – ${check.ok ? "ok" : "FAILED"}`, ...check.lines.map((line) => `    ${line}`)]),
   ].join("\n");
+}
+
+/** One Markdown row per operation (non-2xx statuses named), so a run's table can go into load/README.md as is. */
+function operationTable(summary: BenchSummary): string[] {
+  const other = (statuses: Record<string, number>) =>
+    Object.entries(statuses)
+      .filter(([status]) => !status.startsWith("2"))
+      .map(([status, count]) => `${status}×${count}`)
+      .join(", ") || "–";
+  return [
+    "| operation | responses | p50 ms | p95 ms | p99 ms | max ms | non-2xx |",
+    "|---|---|---|---|---|---|---|",
+    ...summary.operations.map(
+      (row) => `| ${row.operation} | ${row.responses} | ${row.latencyMs.p50} | ${row.latencyMs.p95} | ${row.latencyMs.p99} | ${row.latencyMs.max} | ${other(row.statuses)} |`,
+    ),
+  ];
 }
 
 function round(value: number, digits: number): number {

@@ -49,9 +49,10 @@ async function main(): Promise<void> {
   const scenarioOptions = resolveScenarioOptions(scenario, scenarioArgs);
 
   // Start-up (≤ 90 s for wrangler) + warm-up + run + autocannon's 10 s request timeout, with slack; a
-  // comparison warms up and measures both Workers and settles after each of its ≤ 10 segments.
+  // comparison warms up and measures both Workers and settles after each of its ≤ 10 segments; a plan's
+  // checks after the run get the scenario's `checkSeconds`.
   const sides = scenario.baseline ? 2 : 1;
-  const budgetSeconds = 150 + sides * (warmupSeconds + durationSeconds) + (scenario.baseline ? 10 : 0);
+  const budgetSeconds = 150 + sides * (warmupSeconds + durationSeconds) + (scenario.baseline ? 10 : 0) + (scenario.defaults.checkSeconds ?? 0);
   setTimeout(() => {
     console.error(`bench exceeded its ${budgetSeconds} s budget; stopping`);
     void shutdown.run(2);
@@ -105,8 +106,9 @@ async function main(): Promise<void> {
   const figures = await runLoad({ baseUrl: stack.baseUrl, plan, durationSeconds, connections });
   await settle();
   const roundTrips = (await totalRoundTrips(stack.neonOrigin)) - before;
+  const checks = plan.check ? await plan.check(figures) : [];
 
-  const summary = summarise({ scenario, figures, warmupSeconds, roundTrips });
+  const summary = summarise({ scenario, figures, warmupSeconds, roundTrips, checks });
   if (flags.json) console.log(JSON.stringify(summary, null, 2));
   else log(`\n${renderSummary(summary)}`);
   if (!summary.clean) process.exitCode = 1;

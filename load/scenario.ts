@@ -1,6 +1,7 @@
 import type autocannon from "autocannon";
 import type { DevSigningKey } from "../scripts/dev/jwt-key.ts";
 import type { Vars } from "../scripts/lib/dev-vars.ts";
+import type { RunFigures } from "./measure.ts";
 
 /**
  * What a load scenario (load/scenarios/<name>.ts, default export) provides. The runner owns the stack, the
@@ -12,8 +13,11 @@ export interface Scenario {
   name: string;
   /** One line for the report and the usage text. */
   description: string;
-  /** Overridden by `--duration` / `--connections`. */
-  defaults: { durationSeconds: number; connections: number; warmupSeconds?: number };
+  /**
+   * Overridden by `--duration` / `--connections` / `--warmup`. `checkSeconds`: how long the plan's `check`
+   * may take (added to the watchdog's budget).
+   */
+  defaults: { durationSeconds: number; connections: number; warmupSeconds?: number; checkSeconds?: number };
   /** Worker variables on top of the bench configuration, e.g. generous rate limits for a CRUD mix. */
   vars?: Vars;
   /**
@@ -74,8 +78,22 @@ export interface ScenarioPlan {
   requests: autocannon.Request[];
   /** Further autocannon options (default headers, `overallRate`, `timeout` …); the runner sets the rest. */
   options?: Omit<autocannon.Options, "url" | "duration" | "connections" | "requests" | "amount">;
+  /**
+   * Checks beyond the HTTP figures, run right after the measured run against the still running stack (every
+   * expected SSE frame arrived, no metric label carries an id – load/metrics-labels.ts): printed under the
+   * figures, and one that fails makes the run unclean (exit code 1). `run` is the measured run's figures.
+   */
+  check?(run: RunFigures): Promise<RunCheck[]>;
   /** Runs after the measurement, before the stack stops (the database is thrown away anyway). */
   teardown?(): Promise<void>;
+}
+
+/** One named check of a run: `lines` say what was found (a violation names itself), `figures` go into `--json`. */
+export interface RunCheck {
+  name: string;
+  ok: boolean;
+  lines: string[];
+  figures?: unknown;
 }
 
 /** The running local stack a scenario works against; everything listens on 127.0.0.1. */
@@ -92,6 +110,8 @@ export interface BenchStack {
   jwt: DevSigningKey & { issuer: string; audience: string };
   /** The variables the Worker runs with (bench defaults + the scenario's `vars`). */
   vars: Vars;
+  /** The bearer of `GET /api/v1/metrics` (`METRICS_TOKEN`, fresh for every run; load/metrics-labels.ts scrapes with it). */
+  metricsToken: string;
   /**
    * The fake Google issuer the Worker trusts (test/fakes/node/google-issuer.ts): mint ID tokens with
    * `POST {issuerOrigin}/_control/default/mint` `{claims}` → `{id_token}`.

@@ -29,6 +29,21 @@ export async function seedUsersWithTokens(stack: BenchStack, count: number): Pro
   );
 }
 
+/** Gives each user one purchased credit lot of `amount` (docs/credits.md), so AI calls are charged, not refused. */
+export async function grantCredits(stack: BenchStack, userIds: readonly string[], amount: number): Promise<void> {
+  const client = new pg.Client({ connectionString: stack.databaseUrl });
+  await client.connect();
+  try {
+    await client.query(
+      `insert into credit_lots (user_id, kind, amount, remaining, source, reference)
+       select id, 'purchased', $2::int, $2::int, 'bench', 'bench:' || id from unnest($1::uuid[]) id`,
+      [userIds, amount],
+    );
+  } finally {
+    await client.end();
+  }
+}
+
 /** A Worker-signed access token for a bench user, valid an hour (start-up + warm-up + any run length). */
 export function benchAccessToken(stack: BenchStack, userId: string, tier: "free" | "pro"): Promise<string> {
   return mintAccessToken({

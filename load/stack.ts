@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -57,6 +58,8 @@ export async function startBenchStack(options: {
     JWT_AUDIENCE,
     GOOGLE_JWKS_URL: google.jwksUrl(),
     GOOGLE_CLIENT_IDS: DEFAULT_CLIENT_ID,
+    // /api/v1/metrics exists only with a token: a scenario can check what a run left in the metrics.
+    METRICS_TOKEN: randomBytes(24).toString("base64url"),
     ...options.scenarioVars,
   };
 
@@ -87,6 +90,7 @@ export async function startBenchStack(options: {
     neonOrigin: endpoint.origin,
     jwt: { ...key, issuer: vars.JWT_ISSUER ?? JWT_ISSUER, audience: vars.JWT_AUDIENCE ?? JWT_AUDIENCE },
     vars,
+    metricsToken: vars.METRICS_TOKEN ?? "",
     google: { issuerOrigin: google.origin, clientId: DEFAULT_CLIENT_ID },
   };
 }

@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
-import pg from "pg";
 import { OPENAI_TEST_KEY, startOpenAIFake } from "../../test/fakes/node/openai.ts";
 import type { ModelRequestRecord } from "../../test/fakes/node/openai-script.ts";
 import { percentile } from "../percentile.ts";
 import type { BenchStack, MeasuredRun } from "../scenario.ts";
 import { defineScenario } from "../scenario.ts";
-import { seedUsersWithTokens } from "../seed-users.ts";
+import { grantCredits, seedUsersWithTokens } from "../seed-users.ts";
 
 /**
  * `POST /ai/chat` under load (docs/ai.md#assistant-chat): 100 chats at once, one per user, against the local
@@ -27,20 +26,6 @@ const fake = await startOpenAIFake();
 async function control(path: string, body: unknown): Promise<void> {
   const response = await fetch(`${fake.origin}/_control/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   if (!response.ok) throw new Error(`OpenAI fake ${path}: ${response.status} ${await response.text()}`);
-}
-
-async function grantCredits(stack: BenchStack, userIds: string[]): Promise<void> {
-  const client = new pg.Client({ connectionString: stack.databaseUrl });
-  await client.connect();
-  try {
-    await client.query(
-      `insert into credit_lots (user_id, kind, amount, remaining, source, reference)
-       select id, 'purchased', 10, 10, 'bench', 'bench:' || id from unnest($1::uuid[]) id`,
-      [userIds],
-    );
-  } finally {
-    await client.end();
-  }
 }
 
 interface ChatTiming {
@@ -92,7 +77,7 @@ export default defineScenario({
   async measure(stack, { log }): Promise<MeasuredRun> {
     try {
       const users = await seedUsersWithTokens(stack, CHATS);
-      await grantCredits(stack, users.map((user) => user.userId));
+      await grantCredits(stack, users.map((user) => user.userId), 10);
       const chunks = Array.from({ length: CHUNKS }, (_, index) => `part ${index + 1} `);
       await control("scripts", { match: MATCH, turns: [{ text: chunks, first_token_delay_ms: FIRST_TOKEN_MS, chunk_delay_ms: CHUNK_MS }] });
       // Warm-up: one chat loads the SDK in the isolate (its first import is not what a user waits for twice).

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { MAX_CONNECTIONS } from "../../durable-objects/user-hub/policy.ts";
+import { openEventStream } from "../event-stream.ts";
 import { percentile } from "../percentile.ts";
 import type { BenchStack, MeasuredRun } from "../scenario.ts";
 import { defineScenario } from "../scenario.ts";
@@ -32,43 +33,18 @@ interface StreamClient {
 }
 
 async function openStreamClient(stack: BenchStack, token: string, userIndex: number): Promise<StreamClient> {
-  const controller = new AbortController();
-  const response = await fetch(`${stack.baseUrl}/api/v1/events/stream`, {
-    headers: { authorization: `Bearer ${token}`, accept: "text/event-stream" },
-    signal: controller.signal,
+  const arrivals = new Map<string, number>();
+  // Whose task it is is checked at the end: a frame often arrives before the write's own response.
+  const stream = await openEventStream(stack.baseUrl, token, (event) => {
+    if (event.type === "task.created" && isRecord(event.data) && typeof event.data.id === "string") arrivals.set(event.data.id, event.at);
+  }).catch((error: unknown) => {
+    throw new Error(`stream of user ${userIndex}: ${error instanceof Error ? error.message : String(error)}`);
   });
-  if (response.status !== 200 || response.body === null) throw new Error(`stream of user ${userIndex}: ${response.status} ${await response.text()}`);
-  const client: StreamClient = { userIndex, arrivals: new Map(), close: () => controller.abort() };
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  let opened: () => void = () => undefined;
-  const first = new Promise<void>((resolve) => {
-    opened = resolve;
-  });
-  void (async () => {
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        const now = performance.now();
-        buffer += decoder.decode(value, { stream: true });
-        for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          if (block.startsWith("retry:")) opened();
-          const data = block.split("\n").find((line) => line.startsWith("data: "));
-          if (!block.includes("event: task.created") || data === undefined) continue;
-          // Whose task it is is checked at the end: a frame often arrives before the write's own response.
-          client.arrivals.set((JSON.parse(data.slice(6)) as { id: string }).id, now);
-        }
-      }
-    } catch {
-      // aborted at the end of the run
-    }
-  })();
-  await first;
-  return client;
+  return { userIndex, arrivals, close: () => stream.close() };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
 }
 
 async function measure(stack: BenchStack, { log }: { log: (line: string) => void }): Promise<MeasuredRun> {
