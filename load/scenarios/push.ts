@@ -6,7 +6,7 @@ import { mapConcurrently } from "../map-concurrently.ts";
 import { percentile } from "../percentile.ts";
 import type { BenchStack, MeasuredRun } from "../scenario.ts";
 import { defineScenario } from "../scenario.ts";
-import { fireScheduled } from "../scheduled.ts";
+import { fireScheduled, waitForCount } from "../scheduled.ts";
 import { seedUsersWithTokens } from "../seed-users.ts";
 
 /**
@@ -94,15 +94,7 @@ async function measure(stack: BenchStack, { log }: { log: (line: string) => void
     log(`sweep answered ${sweep.status} in ${Math.round(sweep.wallMs)} ms; waiting for the pushes…`);
 
     const deadline = start + 60_000 + SLO_MS + 30_000;
-    let delivered = 0;
-    while (Date.now() < deadline) {
-      const { rows } = await client.query<{ n: string }>("select count(*) as n from push_deliveries where status = 'delivered'");
-      delivered = Number(rows[0]?.n ?? 0);
-      if (delivered >= expectedPushes) break;
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
-    // Let a duplicate send land before counting.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await waitForCount(client, "select count(*) as n from push_deliveries where status = 'delivered'", expectedPushes, deadline);
 
     const { rows: reminderRows } = await client.query<{ id: string; user_id: string; remind_at_ms: string; status: string; notified_ms: string | null }>(
       `select r.id, r.user_id, (extract(epoch from r.remind_at) * 1000)::bigint as remind_at_ms, r.status,

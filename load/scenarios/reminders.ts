@@ -1,7 +1,7 @@
 import pg from "pg";
 import type { BenchStack, MeasuredRun } from "../scenario.ts";
 import { defineScenario } from "../scenario.ts";
-import { fireScheduled } from "../scheduled.ts";
+import { fireScheduled, waitForCount } from "../scheduled.ts";
 
 /**
  * 1,000 reminders due within one minute (docs/reminders-notifications-realtime.md "Firing, as built"): 50
@@ -39,15 +39,7 @@ async function measure(stack: BenchStack, { log }: { log: (line: string) => void
     log(`sweep answered ${status} in ${Math.round(sweepMs)} ms; ${queued[0]?.n ?? "?"} reminders on the queue; waiting for them to fire…`);
 
     const deadline = start + 60_000 + 90_000;
-    let fired = 0;
-    while (Date.now() < deadline) {
-      const { rows } = await client.query<{ n: string }>("select count(*) as n from reminders where status <> 'pending'");
-      fired = Number(rows[0]?.n ?? 0);
-      if (fired >= TOTAL) break;
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
-    // Let any duplicate delivery land before counting.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await waitForCount(client, "select count(*) as n from reminders where status <> 'pending'", TOTAL, deadline);
     const { rows: stats } = await client.query<{ p50: number; p95: number; max: number; min: number; notifications: string; distinct_reminders: string; sent: string }>(
       `with late as (select extract(epoch from (n.created_at - r.remind_at)) * 1000 as ms
                      from notifications n join reminders r on r.id = (n.data->>'reminder_id')::uuid where n.type = 'reminder')
