@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".wrangler/", ".data/", ".tmp/", "public/", "contracts/", "migrations/", "coverage/"] },
+  { ignores: ["node_modules/", ".wrangler/", ".data/", ".tmp/", "public/", "contracts/", "migrations/", "coverage/", "src/generated/*.mjs"] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

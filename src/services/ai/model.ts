@@ -1,24 +1,26 @@
 /**
  * docs/ai.md "Agents": the one place that builds the OpenAI client and runs an agent.
  *
- * `@openai/agents` and `openai` are large (docs/ai.md "Cold start"), so they are imported dynamically here,
- * the first time an AI operation runs a model – no other request evaluates them. Per request: a fresh
+ * `@openai/agents` and `openai` are large, so they are not in the Worker's bundle: they are a separate module
+ * (`src/generated/ai-sdk.mjs`, docs/ai.md "Cold start"), imported here the first time an AI operation runs a
+ * model – start-up does not evaluate them and no other request does. Per request: a fresh
  * `OpenAI` client with `OPENAI_BASE_URL`, the key, a timeout of `AI_TIMEOUT_SECONDS` and no SDK retries (a
  * retry would double the user's wait; the user retries with the same Idempotency-Key instead), a `Runner`
  * with that client's provider, `OPENAI_MODEL` and tracing off (nothing leaves for OpenAI's trace store).
  * The whole run – every turn of a tool loop – shares one deadline of `AI_TIMEOUT_SECONDS`.
  */
-import type * as Agents from "@openai/agents";
 import type { Agent, AgentOutputType, Runner } from "@openai/agents";
+import { importAiSdk, type AiSdk } from "../../ai-sdk";
 import type { Config } from "../../env";
 
-export type AgentsModule = typeof Agents;
+/** What the Worker uses of the SDKs (`src/services/ai/sdk-entry.ts`). */
+export type AgentsModule = AiSdk;
 
 let loading: Promise<AgentsModule> | undefined;
 
 /** The SDK, evaluated once per isolate on first use. */
 export function agentsSdk(): Promise<AgentsModule> {
-  loading ??= import("@openai/agents").then((sdk) => {
+  loading ??= importAiSdk().then((sdk) => {
     sdk.setTracingDisabled(true);
     return sdk;
   });
@@ -37,9 +39,9 @@ export interface ModelRun {
 export async function openModelRun(config: Config, signal?: AbortSignal): Promise<ModelRun> {
   const apiKey = config.OPENAI_API_KEY;
   if (apiKey === undefined) throw new Error("openModelRun without OPENAI_API_KEY (the /ai/* gate answers 503 first)");
-  const [sdk, { default: OpenAI }] = await Promise.all([agentsSdk(), import("openai")]);
+  const sdk = await agentsSdk();
   const timeoutMs = config.AI_TIMEOUT_SECONDS * 1000;
-  const client = new OpenAI({ apiKey, timeout: timeoutMs, maxRetries: 0, ...(config.OPENAI_BASE_URL !== undefined && { baseURL: config.OPENAI_BASE_URL }) });
+  const client = new sdk.OpenAI({ apiKey, timeout: timeoutMs, maxRetries: 0, ...(config.OPENAI_BASE_URL !== undefined && { baseURL: config.OPENAI_BASE_URL }) });
   const runner = new sdk.Runner({
     modelProvider: new sdk.OpenAIProvider({ openAIClient: client, useResponses: true }),
     model: config.OPENAI_MODEL,

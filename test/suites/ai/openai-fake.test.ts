@@ -1,13 +1,15 @@
 import { env } from "cloudflare:workers";
-import OpenAI from "openai";
-import { Agent, OpenAIProvider, Runner, setTracingDisabled, tool } from "@openai/agents";
+// The SDK module the Worker itself loads (src/ai-sdk.ts), not the packages: the same bundle and its own zod copy.
+import { Agent, OpenAI, OpenAIProvider, Runner, setTracingDisabled, tool } from "../../../src/generated/ai-sdk.mjs";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { modelRequests, scriptModel } from "../../support/openai";
 
 /**
- * The Worker's OpenAI bindings (OPENAI_BASE_URL, OPENAI_API_KEY) lead to the fake, and `@openai/agents`
- * runs its streamed tool loop inside workerd against it – the runtime product code runs in.
+ * The Worker's OpenAI bindings (OPENAI_BASE_URL, OPENAI_API_KEY) lead to the fake, and `@openai/agents` – as
+ * the Worker loads it, from the generated SDK module (docs/ai.md "Cold start"), with a tool whose parameters
+ * are a schema of the Worker's zod – runs its streamed tool loop inside workerd against it, the runtime
+ * product code runs in.
  * The fake itself is tested in test/node/openai-fake.test.ts.
  */
 function binding(name: string): string {
