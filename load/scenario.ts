@@ -100,6 +100,11 @@ export interface RunCheck {
 export interface BenchStack {
   /** The Worker (`wrangler dev`), e.g. http://127.0.0.1:PORT; API routes live under /api/v1. */
   baseUrl: string;
+  /**
+   * wrangler dev's DevTools endpoint of the Worker at `baseUrl`, e.g. http://127.0.0.1:PORT: `/json` lists its
+   * one target, whose WebSocket speaks the Chrome DevTools Protocol (the `profile` scenario records CPU with it).
+   */
+  inspectorOrigin: string;
   /** The scenario's `baseline` Worker, when it has one: same variables, database and signing key. */
   baselineUrl?: string;
   /** The throw-away PostgreSQL, for seeding rows directly with `pg`. */

@@ -85,6 +85,7 @@ export async function startBenchStack(options: {
 
   return {
     baseUrl: origin,
+    inspectorOrigin: `http://127.0.0.1:${ports[1] ?? 0}`,
     ...(baselineOrigin === undefined ? {} : { baselineUrl: baselineOrigin }),
     databaseUrl: postgres.url,
     neonOrigin: endpoint.origin,

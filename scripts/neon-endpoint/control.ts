@@ -3,7 +3,8 @@
  * workerd (which can only fetch) can drive them.
  *
  *   GET    /_control/health                     → {"ok": true}
- *   GET    /_control/round-trips?request_id=ID  → {"request_id": ID, "round_trips": N}
+ *   GET    /_control/round-trips?request_id=ID  → {"request_id": ID, "round_trips": N, "endpoint_ms": T, "postgres_ms": T}
+ *          (T: summed over that id's /sql requests – see round-trips.ts)
  *   GET    /_control/round-trips                → {"total": N}
  *   POST   /_control/faults   (FaultSpec JSON)  → {"id": "<fault id>"}
  *   GET    /_control/faults                     → {"faults": [...]} (active faults, for debugging)
@@ -40,7 +41,13 @@ export async function handleControl(
   if (pathname === "/_control/round-trips" && method === "GET") {
     const requestId = url.searchParams.get("request_id");
     if (requestId === null) return sendJson(res, 200, { total: state.roundTrips.totalCount() });
-    return sendJson(res, 200, { request_id: requestId, round_trips: state.roundTrips.count(requestId) });
+    const timing = state.roundTrips.timing(requestId);
+    return sendJson(res, 200, {
+      request_id: requestId,
+      round_trips: timing.roundTrips,
+      endpoint_ms: timing.endpointMs,
+      postgres_ms: timing.postgresMs,
+    });
   }
 
   if (pathname === "/_control/faults") {

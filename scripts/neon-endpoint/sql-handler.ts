@@ -34,16 +34,23 @@ export async function handleSql(req: IncomingMessage, res: ServerResponse, state
     return;
   }
 
-  const status = await answer(request, requestId, res, state);
-  state.log?.(`${requestId ?? "-"} ${status} ${Math.round(performance.now() - started)}ms ${describe(request)}`);
+  const timing = { postgresMs: 0 };
+  const status = await answer(request, requestId, res, state, timing);
+  const endpointMs = performance.now() - started;
+  state.roundTrips.addTime(requestId, endpointMs, timing.postgresMs);
+  state.log?.(`${requestId ?? "-"} ${status} ${Math.round(endpointMs)}ms ${describe(request)}`);
 }
 
-/** Runs the request (unless a fault says otherwise), writes the response and returns its status. */
+/**
+ * Runs the request (unless a fault says otherwise), writes the response and returns its status; the time spent
+ * in PostgreSQL (pool checkout, statements, results) goes into `timing.postgresMs`.
+ */
 async function answer(
   request: SqlRequest,
   requestId: string | undefined,
   res: ServerResponse,
   state: SqlHandlerState,
+  timing: { postgresMs: number },
 ): Promise<number> {
   const plan = state.faults.take({ requestId, sqlTexts: request.statements.map((s) => s.query) });
   if (plan.delayMs > 0) await sleep(plan.delayMs);
@@ -52,6 +59,7 @@ async function answer(
   }
 
   let body: unknown;
+  const queried = performance.now();
   try {
     const pool = state.pools.get(request.connectionString);
     body = request.isBatch
@@ -62,8 +70,10 @@ async function answer(
         }
       : toWireResult(await runSingle(pool, firstStatement(request), request.arrayMode), request.arrayMode);
   } catch (error) {
+    timing.postgresMs = performance.now() - queried;
     return answerWithError(error, res, state);
   }
+  timing.postgresMs = performance.now() - queried;
 
   if (plan.outcome?.mode === "after_commit") {
     // The write is committed but the caller only learns that something went wrong, as when a Worker
