@@ -17,6 +17,7 @@ import { mountRoutes } from "./routes";
 import { createFallback } from "./routes/fallback";
 import { createRouter, type AppRouter } from "./routes/router";
 import { mountWellKnown } from "./routes/well-known";
+import type { OpenApiDocument } from "./openapi-document";
 
 export const API_PREFIX = "/api/v1";
 export const OPENAPI_PATH = "/openapi.json";
@@ -42,7 +43,10 @@ export interface AppOptions {
   guards?: boolean;
 }
 
-/** Builds the Hono application: the middleware chain, the routers, the OpenAPI document and `/docs`. */
+/**
+ * Builds the Hono application: the middleware chain, the operations (each resource loaded on its first
+ * request, routes/index.ts), the OpenAPI document and `/docs`.
+ */
 export function createApp(options: AppOptions = {}): AppRouter {
   const app = createRouter();
 
@@ -62,13 +66,15 @@ export function createApp(options: AppOptions = {}): AppRouter {
   // Outside /api/v1 by convention (RFC 8615): GET /.well-known/jwks.json, our public signing keys.
   mountWellKnown(app);
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
-    type: "http",
-    scheme: "bearer",
-    bearerFormat: "JWT",
-    description: "Access token from POST /api/v1/auth/google or /auth/refresh (RS256, 15 minutes; keys at /.well-known/jwks.json).",
+  // The document is built on its first request (src/openapi-document.ts), not at start-up.
+  let document: Promise<OpenApiDocument> | undefined;
+  app.get(OPENAPI_PATH, async (c) => {
+    if (document === undefined) {
+      document = import("./openapi-document").then(({ buildOpenApiDocument }) => buildOpenApiDocument());
+      document.catch(() => (document = undefined));
+    }
+    return c.json(await document);
   });
-  app.doc31(OPENAPI_PATH, openApiInfo);
   // Self-contained under the docs CSP: system fonts instead of fonts.scalar.com, and none of Scalar's hosted
   // extras (AI agent, MCP generator), which would send our document to a third party and are blocked anyway.
   app.get(

@@ -1,6 +1,4 @@
 import * as Sentry from "@sentry/cloudflare";
-import { handleScheduled } from "../cron";
-import { handleQueueBatch } from "../queues";
 import { createApp, type AppOptions } from "./app";
 import type { Bindings } from "./env";
 import { sentryOptions } from "./lib/sentry";
@@ -16,8 +14,9 @@ export function createWorker(options: AppOptions = {}): ExportedHandler<Bindings
     sentryOptions,
     {
       fetch: app.fetch,
-      queue: handleQueueBatch,
-      scheduled: handleScheduled,
+      // Imported on their first invocation: an isolate that only serves requests never evaluates them.
+      queue: async (batch, env, execution) => (await import("../queues")).handleQueueBatch(batch, env, execution),
+      scheduled: async (controller, env, execution) => (await import("../cron")).handleScheduled(controller, env, execution),
     } satisfies ExportedHandler<Bindings>,
   );
 }

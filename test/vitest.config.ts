@@ -72,7 +72,8 @@ export default defineConfig({
             },
           })),
         ],
-        test: { name: "workers", include: ["test/suites/**/*.test.ts"] },
+        // Every resource module loaded before a file's requests (test/support/preload-resources.ts).
+        test: { name: "workers", include: ["test/suites/**/*.test.ts"], setupFiles: ["test/support/preload-resources.ts"] },
       },
       {
         extends: true,

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { describe, expect, it } from "vitest";
-import { createApp, openApiInfo } from "../../src/app.ts";
+import { buildOpenApiDocument } from "../../src/openapi-document.ts";
+import { renderRouteManifest } from "../../scripts/lib/route-manifest.ts";
 import { errorCodes } from "../../src/errors/codes.ts";
 
 interface Operation {
@@ -14,8 +15,9 @@ interface Document {
   paths: Record<string, Record<string, Operation>>;
 }
 
-// The same call that serves /openapi.json (app.doc31) – generated here in Node, where the validator runs.
-const generated = (): Document => JSON.parse(JSON.stringify(createApp().getOpenAPI31Document(openApiInfo))) as Document;
+// The same call that serves /openapi.json – generated here in Node, where the validator runs.
+const built = JSON.stringify(await buildOpenApiDocument());
+const generated = (): Document => JSON.parse(built) as Document;
 
 describe("OpenAPI document (docs/operations.md)", () => {
   it("is OpenAPI 3.1 and validates with zero errors", async () => {
@@ -27,6 +29,10 @@ describe("OpenAPI document (docs/operations.md)", () => {
   it("is what is committed in contracts/openapi.json (run `npm run contract` after changing the API)", () => {
     const committed = JSON.parse(readFileSync(new URL("../../contracts/openapi.json", import.meta.url), "utf8")) as Document;
     expect(generated()).toEqual(committed);
+  });
+
+  it("lists every operation with its flags in src/routes/manifest.ts, which the Worker registers at start-up", async () => {
+    expect(readFileSync(new URL("../../src/routes/manifest.ts", import.meta.url), "utf8")).toBe(await renderRouteManifest());
   });
 
   it("gives every operation a summary, tags, a 500, and only docs/errors.md error codes under their own status", () => {
