@@ -1,11 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
+import type * as Services from "./services";
 import type { Bindings } from "../../src/env";
 import { ApiError } from "../../src/errors/api-error";
-import { DeepgramLiveFailure, openDeepgramLive, parseLiveMessage } from "../../src/integrations/deepgram/live";
 import { AccessTokenRejected, verifyAccessToken } from "../../src/lib/jwt";
 import type { ServiceContext } from "../../src/services/context";
-import { appendLiveSegments, checkLiveStart, reserveLiveCredits, settleLiveSession } from "../../src/services/notes/live-transcription";
-import { systemContext } from "../../src/services/system-context";
 import {
   AUTH_TIMEOUT_MS,
   clientMessageSchema,
@@ -18,6 +16,19 @@ import {
   type RelayErrorCode,
   type ServerMessage,
 } from "./protocol";
+
+type RelayServices = typeof Services;
+
+let relayServices: Promise<RelayServices> | undefined;
+
+/** services.ts, imported once per isolate (a failed import is retried); test/support/preload-resources.ts calls it too. */
+export function loadRelayServices(): Promise<RelayServices> {
+  if (relayServices === undefined) {
+    relayServices = import("./services");
+    relayServices.catch(() => (relayServices = undefined));
+  }
+  return relayServices;
+}
 
 /** The session as kept in storage (one row): what a restarted relay needs to settle it. */
 interface SessionRow extends Record<string, SqlStorageValue> {
@@ -71,9 +82,14 @@ export class VoiceRelay extends DurableObject<Bindings> {
   private flushing: Promise<void> | undefined;
   /** A session passed its checks and waits for Deepgram's socket or its reservation. */
   private starting = false;
+  private loaded: RelayServices | undefined;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
+    // No event reaches the instance before its services are in (services.ts).
+    void ctx.blockConcurrencyWhile(async () => {
+      this.loaded = await loadRelayServices();
+    });
     const sql = ctx.storage.sql;
     sql.exec(`create table if not exists session (session_id text primary key, user_id text not null, note_id text not null,
       max_content_length integer not null, cap_at integer not null, audio_seconds real not null)`);
@@ -82,6 +98,11 @@ export class VoiceRelay extends DurableObject<Bindings> {
     if (!columns.has("reserved_credits")) sql.exec("alter table session add column reserved_credits integer not null default 0");
     if (!columns.has("cap_seconds")) sql.exec(`alter table session add column cap_seconds real not null default ${MAX_STREAM_SECONDS}`);
     sql.exec("create table if not exists segments (seq integer primary key autoincrement, text text not null, appended integer not null default 0)");
+  }
+
+  private get services(): RelayServices {
+    if (this.loaded === undefined) throw new Error("VoiceRelay: services.ts is imported in the constructor, before any event");
+    return this.loaded;
   }
 
   async ping(name: string): Promise<{ name: string; at: string }> {
@@ -164,7 +185,7 @@ export class VoiceRelay extends DurableObject<Bindings> {
     // Before the credit check: the stream already running holds this user's reservation.
     if (this.live !== undefined || this.starting) throw new RelayError("STREAM_IN_PROGRESS", "This note is already being transcribed on another socket.");
     const ctx = this.context(`voice:${noteId}:start`, userId);
-    const start = await checkLiveStart({ ctx, input: { userId, noteId, maxSeconds: MAX_STREAM_SECONDS } }).catch((error: unknown) => {
+    const start = await this.services.checkLiveStart({ ctx, input: { userId, noteId, maxSeconds: MAX_STREAM_SECONDS } }).catch((error: unknown) => {
       const code = error instanceof ApiError ? relayedCode(error.code) : undefined;
       if (code !== undefined && error instanceof Error) throw new RelayError(code, error.message);
       throw error;
@@ -197,9 +218,9 @@ export class VoiceRelay extends DurableObject<Bindings> {
         audio_seconds: 0,
       };
       try {
-        deepgram = await openDeepgramLive({ baseUrl: ctx.config.DEEPGRAM_BASE_URL, apiKey });
+        deepgram = await this.services.openDeepgramLive({ baseUrl: ctx.config.DEEPGRAM_BASE_URL, apiKey });
       } catch (error) {
-        if (error instanceof DeepgramLiveFailure) throw new RelayError("TRANSCRIPTION_FAILED", "The transcription service is not reachable; nothing was charged.");
+        if (error instanceof this.services.DeepgramLiveFailure) throw new RelayError("TRANSCRIPTION_FAILED", "The transcription service is not reachable; nothing was charged.");
         throw error;
       }
       try {
@@ -236,7 +257,7 @@ export class VoiceRelay extends DurableObject<Bindings> {
     );
     const ctx = this.context(`voice:${session.session_id}:reserve`, session.user_id);
     try {
-      const credits = await reserveLiveCredits({ ctx, input: { sessionId: session.session_id, userId: session.user_id, minutes } });
+      const credits = await this.services.reserveLiveCredits({ ctx, input: { sessionId: session.session_id, userId: session.user_id, minutes } });
       sql.exec("update session set reserved_credits = ? where session_id = ?", credits, session.session_id);
       return credits;
     } catch (error) {
@@ -284,7 +305,7 @@ export class VoiceRelay extends DurableObject<Bindings> {
     client.addEventListener("error", () => void this.finish(live));
     deepgram.addEventListener("message", (event) => {
       if (typeof event.data !== "string") return;
-      const message = parseLiveMessage(event.data);
+      const message = this.services.parseLiveMessage(event.data);
       if (message.type === "metadata") {
         this.recordSeconds(live, message.duration);
         live.drained?.();
@@ -332,7 +353,7 @@ export class VoiceRelay extends DurableObject<Bindings> {
           if (last === undefined) break;
           // A crash after this commits and before the mark below sends these again: their (session, seq) rows
           // are in the database by then, so they are not appended twice.
-          await appendLiveSegments({
+          await this.services.appendLiveSegments({
             ctx,
             input: { sessionId: session.session_id, userId: session.user_id, noteId: session.note_id, segments: rows, maxContentLength: session.max_content_length },
           });
@@ -381,7 +402,7 @@ export class VoiceRelay extends DurableObject<Bindings> {
     const segments = sql.exec<{ seq: number; text: string }>("select seq, text from segments where appended = 0 order by seq").toArray();
     const ctx = this.context(`voice:${session.session_id}:settle`, session.user_id);
     try {
-      const outcome = await settleLiveSession({
+      const outcome = await this.services.settleLiveSession({
         ctx,
         input: {
           sessionId: session.session_id,
@@ -463,7 +484,7 @@ export class VoiceRelay extends DurableObject<Bindings> {
   }
 
   private context(label: string, userId: string | undefined): ServiceContext {
-    const ctx = systemContext(this.env, this.ctx, label, "voice_relay");
+    const ctx = this.services.systemContext(this.env, this.ctx, label, "voice_relay");
     return userId === undefined ? ctx : { ...ctx, actor: { type: "system", job: `voice_relay:${userId}` } };
   }
 }

@@ -1,6 +1,8 @@
-// Setup file of the `workers` project (test/vitest.config.ts): every resource module is loaded before the
-// file's tests send requests, so no request waits on a module load another request started (src/routes/index.ts
-// `loadAllResources`). The lazy loading itself is covered by test/suites/foundation/lazy-resources.test.ts.
+// Setup file of the `workers` project (test/vitest.config.ts): every resource module and the voice relay's
+// services are loaded before the file's tests send requests, so no request waits on a module load another
+// request started (src/routes/index.ts `loadAllResources`). The load on first request itself is covered in
+// Node by test/node/lazy-resources.test.ts; every relay instance still awaits its services in its constructor.
+import { loadRelayServices } from "../../durable-objects/voice-relay/object";
 import { loadAllResources } from "../../src/routes";
 
-await loadAllResources();
+await Promise.all([loadAllResources(), loadRelayServices()]);
