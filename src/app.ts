@@ -17,7 +17,7 @@ import { mountRoutes } from "./routes";
 import { createFallback } from "./routes/fallback";
 import { createRouter, type AppRouter } from "./routes/router";
 import { mountWellKnown } from "./routes/well-known";
-import type { OpenApiDocument } from "./openapi-document";
+import { lazy } from "./lib/lazy";
 
 export const API_PREFIX = "/api/v1";
 export const OPENAPI_PATH = "/openapi.json";
@@ -67,14 +67,8 @@ export function createApp(options: AppOptions = {}): AppRouter {
   mountWellKnown(app);
 
   // The document is built on its first request (src/openapi-document.ts), not at start-up.
-  let document: Promise<OpenApiDocument> | undefined;
-  app.get(OPENAPI_PATH, async (c) => {
-    if (document === undefined) {
-      document = import("./openapi-document").then(({ buildOpenApiDocument }) => buildOpenApiDocument());
-      document.catch(() => (document = undefined));
-    }
-    return c.json(await document);
-  });
+  const document = lazy(async () => (await import("./openapi-document")).buildOpenApiDocument());
+  app.get(OPENAPI_PATH, async (c) => c.json(await document()));
   // Self-contained under the docs CSP: system fonts instead of fonts.scalar.com, and none of Scalar's hosted
   // extras (AI agent, MCP generator), which would send our document to a third party and are blocked anyway.
   app.get(

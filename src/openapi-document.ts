@@ -1,7 +1,7 @@
 import { API_PREFIX, openApiInfo } from "./app";
 import { mountAllResources } from "./routes/resources";
 import { createRouter } from "./routes/router";
-import { mountWellKnown } from "./routes/well-known";
+import { registerJwks } from "./routes/well-known/jwks";
 
 export type OpenApiDocument = ReturnType<ReturnType<typeof createRouter>["getOpenAPI31Document"]>;
 
@@ -17,7 +17,7 @@ export async function buildOpenApiDocument(): Promise<OpenApiDocument> {
   await mountAllResources(api);
   app.route(API_PREFIX, api);
   // Outside /api/v1 by convention (RFC 8615): GET /.well-known/jwks.json, our public signing keys.
-  mountWellKnown(app);
+  registerJwks(app);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",

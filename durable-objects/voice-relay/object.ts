@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type * as Services from "./services";
+import { lazy } from "../../src/lib/lazy";
 import type { Bindings } from "../../src/env";
 import { ApiError } from "../../src/errors/api-error";
 import { AccessTokenRejected, verifyAccessToken } from "../../src/lib/jwt";
@@ -19,16 +20,8 @@ import {
 
 type RelayServices = typeof Services;
 
-let relayServices: Promise<RelayServices> | undefined;
-
-/** services.ts, imported once per isolate (a failed import is retried); test/support/preload-resources.ts calls it too. */
-export function loadRelayServices(): Promise<RelayServices> {
-  if (relayServices === undefined) {
-    relayServices = import("./services");
-    relayServices.catch(() => (relayServices = undefined));
-  }
-  return relayServices;
-}
+/** services.ts, imported once per isolate; test/support/preload-resources.ts calls it too. */
+export const loadRelayServices = lazy(() => import("./services"));
 
 /** The session as kept in storage (one row): what a restarted relay needs to settle it. */
 interface SessionRow extends Record<string, SqlStorageValue> {

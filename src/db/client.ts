@@ -1,7 +1,6 @@
 import { neon, neonConfig } from "@neondatabase/serverless";
 import { drizzle, type NeonHttpDatabase } from "drizzle-orm/neon-http";
 import { DEFAULT_DATABASE_TIMEOUT_MS } from "../env";
-import * as schema from "./schema";
 
 /**
  * Per-request database handle over Neon's HTTP driver (ARCHITECTURE "Database access over HTTP"): every
@@ -73,11 +72,17 @@ export class DatabaseTimeout extends Error {
 // Set once per isolate; it holds no per-request state (see above).
 neonConfig.fetchFunction = tracedFetch;
 
-export type Database = NeonHttpDatabase<typeof schema>;
+export type Database = NeonHttpDatabase;
 
+/**
+ * One per request (the trace is the request's). Without `schema`: the code queries through the query builder
+ * only (`db.select…`, never the relational `db.query.*`), and drizzle would otherwise rebuild the relational
+ * config of every table on each call – the largest part of this function's cost in the profile
+ * (load/README.md "profile").
+ */
 export function createDb(databaseUrl: string, trace: DbTrace): Database {
   const client = neon(databaseUrl, { fetchOptions: { perpetuaTrace: trace } });
-  return drizzle({ client, schema });
+  return drizzle({ client });
 }
 
 export function newDbTrace(requestId: string, endpoint: string | undefined, timeoutMs = DEFAULT_DATABASE_TIMEOUT_MS): DbTrace {

@@ -1,10 +1,12 @@
+import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
 import { ROUTE_MANIFEST } from "../../src/routes/manifest.ts";
 
 // The Workers pool loads every resource before a test file runs (test/support/preload-resources.ts), so the
 // load on first request (src/routes/index.ts) is exercised here, in Node, where nothing has loaded one yet.
-const env = { ENVIRONMENT: "test", DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" };
+const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+const env = { ENVIRONMENT: "test", DATABASE_URL: "postgres://nobody@127.0.0.1:1/none", JWT_PRIVATE_KEY: privateKey, JWT_KEY_ID: "lazy-test" };
 
 const send = (path: string, init: RequestInit = {}) => createdApp.request(`https://api.perpetua.test/api/v1${path}`, init, env);
 const createdApp = createApp();
@@ -12,12 +14,13 @@ const createdApp = createApp();
 describe("resources loaded on their first request", () => {
   it("answer parallel first requests to several resources with their own validators and handlers", async () => {
     const json = { "Content-Type": "application/json" };
-    const [live, google, refresh, unknownMethod, unauthenticated] = await Promise.all([
+    const [live, google, refresh, unknownMethod, unauthenticated, jwks] = await Promise.all([
       send("/health/live"),
       send("/auth/google", { method: "POST", headers: json, body: JSON.stringify({ id_token: 42 }) }),
       send("/auth/refresh", { method: "POST", headers: json, body: "{}" }),
       send("/health/live", { method: "DELETE" }),
       send("/tasks"),
+      createdApp.request("https://api.perpetua.test/.well-known/jwks.json", {}, env),
     ]);
     expect(live.status).toBe(200);
     expect(await live.json()).toEqual({ data: { status: "live" } });
@@ -29,6 +32,11 @@ describe("resources loaded on their first request", () => {
     expect(refresh.status).toBe(400);
     expect(unknownMethod.status).toBe(405);
     expect(unauthenticated.status).toBe(401);
+    // Outside /api/v1: the key set, its operation imported on this first request (routes/well-known).
+    expect(jwks.status).toBe(200);
+    const keySet = (await jwks.json()) as { keys: { kty: string; alg: string; kid: string }[] };
+    expect(keySet.keys.length).toBeGreaterThan(0);
+    expect(keySet.keys[0]).toMatchObject({ kty: "RSA", alg: "RS256", kid: "lazy-test" });
   });
 
   it("registers every operation of the manifest, each answering (no 404) before its resource is loaded", async () => {

@@ -4,7 +4,7 @@ import { generateSubtasks } from "../../services/ai/generate/subtasks";
 import { dataEnvelope } from "../define-route";
 import type { AppRouter } from "../router";
 import { idempotencyHeaders, uuidParam, WRITE_ERRORS } from "../shared-schemas";
-import { defineAiRoute } from "./gate";
+import { defineAiRoute } from "./define-ai-route";
 
 /** What every AI answer carries (SPEC §7 contract details). */
 const chargedFields = {

@@ -1,4 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../../app-env";
 import { loadSigningKeys } from "../../lib/jwt-keys";
 import type { AppRouter } from "../router";
 import { defineRoute } from "../define-route";
@@ -28,10 +30,14 @@ const route = defineRoute({
 // Short enough that a rotation reaches verifiers quickly; verifiers refetch on an unknown kid anyway.
 const CACHE_CONTROL = "public, max-age=300";
 
+/** The key set (RFC 7517) of the current and the still-trusted retired signing keys. */
+export async function serveJwks(c: Context<AppEnv>) {
+  const { jwks } = await loadSigningKeys(c.get("config"));
+  const keys = jwks.keys.map((key) => ({ kty: "RSA" as const, kid: String(key.kid), alg: "RS256" as const, use: "sig" as const, n: String(key.n), e: String(key.e) }));
+  return c.json({ keys }, 200, { "Cache-Control": CACHE_CONTROL });
+}
+
+/** The operation as the OpenAPI document declares it (src/openapi-document.ts). */
 export function registerJwks(router: AppRouter): void {
-  router.openapi(route, async (c) => {
-    const { jwks } = await loadSigningKeys(c.get("config"));
-    const keys = jwks.keys.map((key) => ({ kty: "RSA" as const, kid: String(key.kid), alg: "RS256" as const, use: "sig" as const, n: String(key.n), e: String(key.e) }));
-    return c.json({ keys }, 200, { "Cache-Control": CACHE_CONTROL });
-  });
+  router.openapi(route, serveJwks);
 }

@@ -6,7 +6,7 @@ import { dataEnvelope } from "../../define-route";
 import type { AppRouter } from "../../router";
 import { AUTHED_ERRORS, idempotencyHeaders, listEnvelope, uuidParam, WRITE_ERRORS } from "../../shared-schemas";
 import { cursorParam, limitParam } from "../../tasks/list-query";
-import { defineAiRoute } from "../gate";
+import { defineAiRoute } from "../define-ai-route";
 import { confirmationSchema, confirmBody, suggestionSchema } from "./schemas";
 
 const list = defineAiRoute({
