@@ -1,7 +1,7 @@
 /**
  * A value built on its first use – typically a module's `import()` – and kept for the isolate; a failed build
  * (an exception, a module that did not load) is retried by the next caller instead of being remembered.
- * What only some requests need is loaded this way instead of at start-up (docs/architecture.md "Start-up").
+ * What only some requests need is loaded this way instead of at start-up (docs/start-up.md).
  */
 export function lazy<T>(build: () => Promise<T>): () => Promise<T> {
   let value: Promise<T> | undefined;

@@ -21,7 +21,7 @@ type Handlers = readonly RouterRoute["handler"][];
 const loaded = new Map<ResourceName, Promise<ReadonlyMap<string, Handlers>>>();
 
 /**
- * Mounts every operation without evaluating any resource module (docs/architecture.md "Start-up"). Each
+ * Mounts every operation without evaluating any resource module (docs/start-up.md). Each
  * operation of the manifest is registered with its flags – so authentication, rate limits, idempotency and
  * the 404/405 fallback work exactly as before – and a handler that, on the operation's first request,
  * imports its resource, registers the resource's operations on a router of its own and runs the
@@ -60,7 +60,9 @@ function loadResource(resource: ResourceName): Promise<ReadonlyMap<string, Handl
       mount(router);
       const chains = new Map<string, RouterRoute["handler"][]>();
       for (const route of router.routes) {
-        if (route.method === "ALL") continue;
+        // Middleware of a resource's own (`router.use`) would not run through a stub: shared middleware belongs
+        // on the API router (as the AI gate is), so a resource that declares some fails loudly here.
+        if (route.method === "ALL") throw new Error(`${resource} registers middleware on ${route.path}; mount it in routes/index.ts`);
         const operation = key(route.method, route.path);
         chains.set(operation, [...(chains.get(operation) ?? []), route.handler]);
       }

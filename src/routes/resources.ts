@@ -8,7 +8,7 @@ export type ResourceLoader = () => Promise<(router: AppRouter) => void>;
 /**
  * The only place resources are listed (STYLE §1), in mount order. Each is a dynamic import, so the Worker's
  * start-up evaluates none of them: routes/index.ts registers the operations from the generated manifest and
- * loads a resource on its first request (docs/architecture.md "Start-up").
+ * loads a resource on its first request (docs/start-up.md).
  */
 export const RESOURCES = {
   health: async () => (await import("./health")).mountHealth,
