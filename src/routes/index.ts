@@ -3,6 +3,7 @@ import type { RouterRoute } from "hono/types";
 import type { AppEnv } from "../app-env";
 import { registerRouteFlags, type RouteFlags } from "../middleware/route-flags";
 import { mountAiGate } from "./ai/gate";
+import { lazy } from "../lib/lazy";
 import { ROUTE_MANIFEST } from "./manifest";
 import { RESOURCES, type ResourceName } from "./resources";
 import { createRouter, type AppRouter } from "./router";
@@ -18,7 +19,7 @@ export interface ManifestRoute {
 
 type Handlers = readonly RouterRoute["handler"][];
 
-const loaded = new Map<ResourceName, Promise<ReadonlyMap<string, Handlers>>>();
+const loaders = new Map<ResourceName, () => Promise<ReadonlyMap<string, Handlers>>>();
 
 /**
  * Mounts every operation without evaluating any resource module (docs/start-up.md). Each
@@ -51,28 +52,28 @@ export async function loadAllResources(): Promise<void> {
   await Promise.all([...resources].map(loadResource));
 }
 
-/** The resource's operations by `METHOD path`, each with its chain; loaded once per isolate. */
+/** The resource's operations by `METHOD path`, each with its chain; loaded once per isolate (lib/lazy.ts). */
 function loadResource(resource: ResourceName): Promise<ReadonlyMap<string, Handlers>> {
-  let loading = loaded.get(resource);
-  if (loading === undefined) {
-    loading = RESOURCES[resource]().then((mount) => {
-      const router = createRouter();
-      mount(router);
-      const chains = new Map<string, RouterRoute["handler"][]>();
-      for (const route of router.routes) {
-        // Middleware of a resource's own (`router.use`) would not run through a stub: shared middleware belongs
-        // on the API router (as the AI gate is), so a resource that declares some fails loudly here.
-        if (route.method === "ALL") throw new Error(`${resource} registers middleware on ${route.path}; mount it in routes/index.ts`);
-        const operation = key(route.method, route.path);
-        chains.set(operation, [...(chains.get(operation) ?? []), route.handler]);
-      }
-      return chains;
-    });
-    // A failed import (a deploy in progress, a crash) is retried by the next request, not cached.
-    loading.catch(() => loaded.delete(resource));
-    loaded.set(resource, loading);
+  let load = loaders.get(resource);
+  if (load === undefined) {
+    load = lazy(async () => chainsOf(resource, await RESOURCES[resource]()));
+    loaders.set(resource, load);
   }
-  return loading;
+  return load();
+}
+
+function chainsOf(resource: ResourceName, mount: (router: AppRouter) => void): ReadonlyMap<string, Handlers> {
+  const router = createRouter();
+  mount(router);
+  const chains = new Map<string, RouterRoute["handler"][]>();
+  for (const route of router.routes) {
+    // Middleware of a resource's own (`router.use`) would not run through a stub: shared middleware belongs
+    // on the API router (as the AI gate is), so a resource that declares some fails loudly here.
+    if (route.method === "ALL") throw new Error(`${resource} registers middleware on ${route.path}; mount it in routes/index.ts`);
+    const operation = key(route.method, route.path);
+    chains.set(operation, [...(chains.get(operation) ?? []), route.handler]);
+  }
+  return chains;
 }
 
 /** Hono's own composition of one route's handlers (hono/compose), run inside the outer chain. */

@@ -12,23 +12,17 @@
 import type { Agent, AgentOutputType, Runner } from "@openai/agents";
 import { importAiSdk, type AiSdk } from "../../ai-sdk";
 import type { Config } from "../../env";
+import { lazy } from "../../lib/lazy";
 
-/** What the Worker uses of the SDKs (`src/services/ai/sdk-entry.ts`). */
-export type AgentsModule = AiSdk;
-
-let loading: Promise<AgentsModule> | undefined;
-
-/** The SDK, evaluated once per isolate on first use. */
-export function agentsSdk(): Promise<AgentsModule> {
-  loading ??= importAiSdk().then((sdk) => {
-    sdk.setTracingDisabled(true);
-    return sdk;
-  });
-  return loading;
-}
+/** The SDK, evaluated once per isolate on first use (a failed import is retried by the next call). */
+export const agentsSdk = lazy(async () => {
+  const sdk = await importAiSdk();
+  sdk.setTracingDisabled(true);
+  return sdk;
+});
 
 export interface ModelRun {
-  sdk: AgentsModule;
+  sdk: AiSdk;
   runner: Runner;
   /** Aborts the run at the deadline (or when the caller goes away). */
   signal: AbortSignal;

@@ -16,7 +16,7 @@ import { listTaskReminders } from "../../reminders/list";
 import { getTask } from "../../tasks/get";
 import { listTasks } from "../../tasks/list";
 import type { Task } from "../../tasks/present";
-import type { AgentsModule } from "../model";
+import type { AiSdk } from "../../../ai-sdk";
 import { addSuggestionNow } from "../suggestions/store";
 import { CHAT_ACTION_TYPES, type Suggestion } from "../suggestions/types";
 
@@ -53,7 +53,7 @@ async function orNotFound<T>(work: () => Promise<T>): Promise<T | { error: strin
   }
 }
 
-export function assistantTools(sdk: AgentsModule, scope: ToolScope): Tool[] {
+export function assistantTools(sdk: AiSdk, scope: ToolScope): Tool[] {
   const { ctx } = scope;
   return [
     sdk.tool({
