@@ -19,6 +19,8 @@ export interface ReceivedResponse {
   /** The body as text; empty for 204. */
   text: string;
   ms: number;
+  /** When the request was written, epoch ms with `performance.now()`'s precision (to line up with the local Neon endpoint's spans). */
+  sentAt: number;
 }
 
 export class SequentialClient {
@@ -61,7 +63,12 @@ export class SequentialClient {
           const chunks: Buffer[] = [];
           response.on("data", (chunk: Buffer) => chunks.push(chunk));
           response.on("end", () =>
-            resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8"), ms: performance.now() - started }),
+            resolve({
+              status: response.statusCode ?? 0,
+              text: Buffer.concat(chunks).toString("utf8"),
+              ms: performance.now() - started,
+              sentAt: performance.timeOrigin + started,
+            }),
           );
           response.on("error", reject);
         },

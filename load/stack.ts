@@ -3,6 +3,8 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { z } from "zod";
 import { startNeonEndpoint } from "../scripts/neon-endpoint/index.ts";
 import { createDevSigningKey } from "../scripts/dev/jwt-key.ts";
 import type { Shutdown } from "../scripts/dev/shutdown.ts";
@@ -171,10 +173,57 @@ export async function totalRoundTrips(neonOrigin: string): Promise<number> {
   return body.total;
 }
 
+/**
+ * Waits until the database side is quiet: nothing in flight at the local Neon endpoint and no new `/sql`
+ * request for `settleMs` (work after an earlier response – outbox sends, after-commit handlers, queue
+ * consumers – issues its round trips one after another). Gives up after `timeoutMs` and says so.
+ */
+export async function databaseQuiet(neonOrigin: string, options: { settleMs: number; timeoutMs: number }): Promise<boolean> {
+  const read = async () => {
+    const response = await fetch(`${neonOrigin}/_control/round-trips`);
+    return z.object({ total: z.number(), in_flight: z.number() }).parse(await response.json());
+  };
+  const deadline = performance.now() + options.timeoutMs;
+  let last = await read();
+  while (performance.now() < deadline) {
+    await sleep(options.settleMs);
+    const now = await read();
+    if (now.in_flight === 0 && now.total === last.total) return true;
+    last = now;
+  }
+  return false;
+}
+
 /** `/sql` requests the endpoint has served for one request id (the Worker sends its X-Request-ID along). */
 export async function requestRoundTrips(neonOrigin: string, requestId: string): Promise<number> {
+  return (await requestTiming(neonOrigin, requestId)).roundTrips;
+}
+
+/** One finished `/sql` request on the wall clock (epoch ms, sub-ms precision), as the endpoint saw it. */
+export interface EndpointSpan {
+  arrivedAt: number;
+  answeredAt: number;
+  postgresMs: number;
+}
+
+const timingAnswer = z.object({
+  round_trips: z.number(),
+  endpoint_ms: z.number(),
+  postgres_ms: z.number(),
+  spans: z.array(z.object({ arrived_at: z.number(), answered_at: z.number(), postgres_ms: z.number() })),
+});
+
+/** A request id's round trips with the endpoint's time on them (GET /_control/round-trips?request_id=). */
+export async function requestTiming(
+  neonOrigin: string,
+  requestId: string,
+): Promise<{ roundTrips: number; endpointMs: number; postgresMs: number; spans: EndpointSpan[] }> {
   const response = await fetch(`${neonOrigin}/_control/round-trips?request_id=${encodeURIComponent(requestId)}`);
-  const body = (await response.json()) as { round_trips?: unknown };
-  if (typeof body.round_trips !== "number") throw new Error(`unexpected /_control/round-trips answer: ${JSON.stringify(body)}`);
-  return body.round_trips;
+  const body = timingAnswer.parse(await response.json());
+  return {
+    roundTrips: body.round_trips,
+    endpointMs: body.endpoint_ms,
+    postgresMs: body.postgres_ms,
+    spans: body.spans.map((span) => ({ arrivedAt: span.arrived_at, answeredAt: span.answered_at, postgresMs: span.postgres_ms })),
+  };
 }

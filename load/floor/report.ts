@@ -18,6 +18,43 @@ export interface Sample {
   roundTrips: number;
   /** Round trips under `<id>:after-commit` (waitUntil work after the response). */
   afterResponse: number;
+  /** Where the sample's time went around its round trips; absent for a request without one. */
+  phases?: Phases;
+}
+
+/**
+ * One request's wall time cut at its round trips, from the client's clock and the local Neon endpoint's spans
+ * (both epoch ms on this machine): before the first round trip reached the endpoint's handler, between one
+ * answer and the next round trip (summed), after the last answer, and what the endpoint spent beyond the
+ * injected delay (its HTTP handling and PostgreSQL; `postgres` is PostgreSQL's part). The round trips of one
+ * request are sequential, so the parts add up to the wall time: before + Σ spans + between + after.
+ */
+export interface Phases {
+  before: number;
+  between: number;
+  after: number;
+  endpointBeyondDelay: number;
+  postgres: number;
+}
+
+/** The phases of a request sent at `sentAt` that took `ms`, given its round trips' spans and the delay each one had. */
+export function phasesOf(
+  request: { sentAt: number; ms: number },
+  spans: readonly { arrivedAt: number; answeredAt: number; postgresMs: number }[],
+  delayMs: number,
+): Phases | undefined {
+  const first = spans[0];
+  const last = spans.at(-1);
+  if (first === undefined || last === undefined) return undefined;
+  let between = 0;
+  for (let index = 1; index < spans.length; index += 1) between += (spans[index]?.arrivedAt ?? 0) - (spans[index - 1]?.answeredAt ?? 0);
+  return {
+    before: first.arrivedAt - request.sentAt,
+    between,
+    after: request.sentAt + request.ms - last.answeredAt,
+    endpointBeyondDelay: spans.reduce((sum, span) => sum + span.answeredAt - span.arrivedAt - delayMs, 0),
+    postgres: spans.reduce((sum, span) => sum + span.postgresMs, 0),
+  };
 }
 
 export interface OperationFigures {
@@ -35,6 +72,8 @@ export interface OperationFigures {
   /** (p50 − platform p50) ÷ floor. */
   ratio: number | null;
   targetMet: boolean | null;
+  /** p50 of each phase over the timed samples that have them (medians: they need not add up to p50). */
+  phases?: Phases;
   /** Non-2xx statuses among all samples, warm-up included. */
   failures: Record<string, number>;
 }
@@ -48,6 +87,8 @@ export interface FloorFigures {
   /** The baseline over every timed platform sample, and its p50 in the run's first and second half (drift). */
   platform: { samples: number; p50: number; p95: number; firstHalfP50: number; secondHalfP50: number; maxRoundTrips: number };
   operations: OperationFigures[];
+  /** Samples (all operations) sent although the endpoint still had work of earlier requests in flight. */
+  notQuietSamples: number;
   target: number;
   targetsMet: number;
   clean: boolean;
@@ -59,8 +100,11 @@ export function summariseFloor(input: {
   samples: number;
   warmupSamples: number;
   connectionsOpened: number;
-  /** Each operation's samples with the platform samples taken next to them, in the order they ran. */
-  operations: readonly { operation: Operation; samples: readonly Sample[]; platform: readonly Sample[] }[];
+  /**
+   * Each operation's samples with the platform samples taken next to them, in the order they ran, and how many
+   * of its samples started before the database side was quiet (the wait gave up).
+   */
+  operations: readonly { operation: Operation; samples: readonly Sample[]; platform: readonly Sample[]; notQuiet?: number }[];
 }): FloorFigures {
   const problems: string[] = [];
   const platformSamples = input.operations.flatMap((row) => row.platform);
@@ -86,6 +130,7 @@ export function summariseFloor(input: {
       floorMs,
       ratio,
       targetMet: ratio === null ? null : ratio <= TARGET_RATIO,
+      ...medianPhases(samples),
       failures: failures(samples),
     };
     if (Object.keys(figures.failures).length > 0) problems.push(`${operation.name}: non-2xx ${JSON.stringify(figures.failures)}`);
@@ -112,6 +157,7 @@ export function summariseFloor(input: {
       maxRoundTrips: platformTrips,
     },
     operations,
+    notQuietSamples: input.operations.reduce((sum, row) => sum + (row.notQuiet ?? 0), 0),
     target: TARGET_RATIO,
     targetsMet: operations.filter((row) => row.targetMet === true).length,
     clean: problems.length === 0,
@@ -126,6 +172,7 @@ export function renderFloor(figures: FloorFigures): string {
   const lines = [
     `floor: RTT ${figures.rttMs} ms added to every /sql round trip; ${figures.samples} timed samples per operation after ${figures.warmupSamples} warm-up; one connection, sequential (connections opened: ${figures.connectionsOpened})`,
     `platform = p50 of GET /health/live (no database, no auth; one before every sample, ${platform.samples} timed): ${ms(platform.p50)} ms (p95 ${ms(platform.p95)}; first half of the run ${ms(platform.firstHalfP50)}, second half ${ms(platform.secondHalfP50)}; round trips ≤ ${platform.maxRoundTrips})`,
+    `each sample sent with the database side quiet (nothing in flight at the endpoint, no new round trip for 20 ms) – except ${figures.notQuietSamples}, where waiting gave up after 5 s`,
     "",
     `| operation | round trips | p50 ms | p95 ms | floor ms | (p50 − platform) ÷ floor | target ≤ ${figures.target} | after response |`,
     "|---|---|---|---|---|---|---|---|",
@@ -144,10 +191,45 @@ export function renderFloor(figures: FloorFigures): string {
       ].join(" | ").trim(),
     ),
     "",
+    ...renderPhases(figures),
+    "",
     `target met: ${figures.targetsMet} of ${figures.operations.filter((row) => row.ratio !== null).length} operations`,
     figures.clean ? "clean: every answer 2xx, every read ≤ 1 and every write ≤ 2 round trips" : `NOT clean:\n  ${figures.problems.join("\n  ")}`,
   ];
   return lines.join("\n");
+}
+
+function medianPhases(samples: readonly Sample[]): { phases?: Phases } {
+  const withPhases = samples.filter((sample) => !sample.warmup && sample.phases !== undefined);
+  if (withPhases.length === 0) return {};
+  const p50 = (pick: (phases: Phases) => number) => percentile(withPhases.map((sample) => (sample.phases ? pick(sample.phases) : 0)).sort((a, b) => a - b), 50);
+  return {
+    phases: {
+      before: p50((phases) => phases.before),
+      between: p50((phases) => phases.between),
+      after: p50((phases) => phases.after),
+      endpointBeyondDelay: p50((phases) => phases.endpointBeyondDelay),
+      postgres: p50((phases) => phases.postgres),
+    },
+  };
+}
+
+function renderPhases(figures: FloorFigures): string[] {
+  const rows = figures.operations.filter((row) => row.phases !== undefined && row.floorMs !== null);
+  if (rows.length === 0) return [];
+  const ms = (value: number) => value.toFixed(1);
+  return [
+    `where the time over the floor is (p50 of each part, ms; the platform's ${ms(figures.platform.p50)} ms is split between "before" and "after", which hold the wrangler dev proxy and the client both ways):`,
+    "",
+    "| operation | p50 − platform − floor | before the first round trip | between round trips | after the last | endpoint beyond the delay (of it PostgreSQL) |",
+    "|---|---|---|---|---|---|",
+    ...rows.map((row) => {
+      const phases = row.phases;
+      if (phases === undefined) return "";
+      const excess = row.p50 - figures.platform.p50 - (row.floorMs ?? 0);
+      return `| ${row.operation} | ${ms(excess)} | ${ms(phases.before)} | ${row.roundTrips.max > 1 ? ms(phases.between) : "–"} | ${ms(phases.after)} | ${ms(phases.endpointBeyondDelay)} (${ms(phases.postgres)}) |`;
+    }),
+  ];
 }
 
 /** The timed samples' values, ascending. */

@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { operations, prepareReader, UserApi, type Operation, type OperationContext } from "../floor/operations.ts";
-import { renderFloor, summariseFloor, type Sample } from "../floor/report.ts";
+import { phasesOf, renderFloor, summariseFloor, type Sample } from "../floor/report.ts";
 import type { BenchStack } from "../scenario.ts";
 import { defineScenario } from "../scenario.ts";
 import { seedUsersWithTokens } from "../seed-users.ts";
 import { SequentialClient, type SentRequest } from "../sequential-client.ts";
-import { requestRoundTrips } from "../stack.ts";
+import { databaseQuiet, requestRoundTrips, requestTiming } from "../stack.ts";
 
 /**
  * Issue 17: how far each operation is from its floor. With every `/sql` round trip delayed by RTT (the local
@@ -20,8 +20,15 @@ import { requestRoundTrips } from "../stack.ts";
  * under `<id>:after-commit` and is reported beside it). Each write sample's state is prepared, untimed, just
  * before it, by the operation's own user; reads share one reader whose state does not change. Before every
  * sample (after its preparation) goes one platform sample; their p50 over the whole run is the baseline.
+ *
+ * The endpoint runs in this process and reports each round trip's span on the wall clock, so every sample is
+ * also cut at its round trips (report.ts `phasesOf`): before the first, between them, after the last, and the
+ * endpoint's own time beyond the delay – the second table says where the time over the floor is.
  */
 const WARMUP_SAMPLES = 2;
+
+/** Before each sample: no /sql request in flight and none arriving for 20 ms (at most 5 s of waiting). */
+const QUIET = { settleMs: 20, timeoutMs: 5_000 };
 
 /** The platform: a request that touches no database and needs no authentication. */
 const PLATFORM_REQUEST: SentRequest = { method: "GET", path: "/api/v1/health/live" };
@@ -50,7 +57,7 @@ export default defineScenario({
     try {
       log(`floor: preparing the reader's tasks (RTT ${rttMs} ms on every /sql round trip from now on)…`);
       const reader = await prepareReader(readerApi);
-      const sample = (operation: Operation, own: UserApi) => sampleOperation({ stack, client, operation, samples, context: { own, reader } });
+      const sample = (operation: Operation, own: UserApi) => sampleOperation({ stack, client, operation, samples, rttMs, context: { own, reader } });
 
       log(`floor: ${samples} timed samples (after ${WARMUP_SAMPLES} warm-up) of ${operations.length} operations, each with a platform sample…`);
       const measured: { operation: Operation; samples: Sample[]; platform: Sample[] }[] = [];
@@ -87,20 +94,26 @@ async function sampleOperation(options: {
   client: SequentialClient;
   operation: Operation;
   samples: number;
+  rttMs: number;
   context: Omit<OperationContext, "sample">;
-}): Promise<{ samples: Sample[]; platform: Sample[] }> {
+}): Promise<{ samples: Sample[]; platform: Sample[]; notQuiet: number }> {
   const { stack, client, operation } = options;
   const taken: Sample[] = [];
   const platformTaken: Sample[] = [];
+  let notQuiet = 0;
   const send = async (request: SentRequest, requestId: string, warmup: boolean): Promise<Sample> => {
     const response = await client.send({ ...request, headers: { ...request.headers, "x-request-id": requestId } });
-    const roundTrips = await requestRoundTrips(stack.neonOrigin, requestId);
-    return { requestId, warmup, status: response.status, ms: response.ms, roundTrips, afterResponse: 0 };
+    const timing = await requestTiming(stack.neonOrigin, requestId);
+    const phases = phasesOf(response, timing.spans, options.rttMs);
+    return { requestId, warmup, status: response.status, ms: response.ms, roundTrips: timing.roundTrips, afterResponse: 0, ...(phases && { phases }) };
   };
   const slug = operation.name.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "").toLowerCase();
   for (let sample = 0; sample < WARMUP_SAMPLES + options.samples; sample += 1) {
     const warmup = sample < WARMUP_SAMPLES;
     const request = await operation.prepare({ ...options.context, sample });
+    // The preparation's own work after its response (outbox send, after-commit handlers) must not run inside the
+    // timed request: it is not the measured operation's, and on this machine it would share its CPUs and rows.
+    if (!(await databaseQuiet(stack.neonOrigin, QUIET))) notQuiet += 1;
     const tag = `${slug}-${sample}-${randomUUID().slice(0, 8)}`;
     platformTaken.push(await send(PLATFORM_REQUEST, `floor-platform-${tag}`, warmup));
     taken.push(await send(request, `floor-${tag}`, warmup));
@@ -108,7 +121,7 @@ async function sampleOperation(options: {
   // Work after the response (outbox sends, after-commit handlers) runs in waitUntil: let it land, then count it.
   await sleep(500);
   for (const sample of taken) sample.afterResponse = await requestRoundTrips(stack.neonOrigin, `${sample.requestId}:after-commit`);
-  return { samples: taken, platform: platformTaken };
+  return { samples: taken, platform: platformTaken, notQuiet };
 }
 
 async function addDelay(neonOrigin: string, delayMs: number): Promise<string> {

@@ -11,6 +11,7 @@ import { renderProfile, summariseOperation, type EndpointTiming, type OperationF
 import { defineScenario } from "../scenario.ts";
 import { seedUsersWithTokens } from "../seed-users.ts";
 import { SequentialClient, type SentRequest } from "../sequential-client.ts";
+import { requestTiming } from "../stack.ts";
 
 /**
  * Issue 17: where a warm request's fixed cost goes (load/README.md "### profile"). Per operation, one connection,
@@ -39,7 +40,6 @@ const GAP_MICROS = 1_000;
 
 const consoleCall = z.object({ args: z.array(z.object({ value: z.unknown().optional() })) });
 const requestLogLine = z.object({ request_id: z.string(), duration_ms: z.number() });
-const endpointAnswer = z.object({ round_trips: z.number(), endpoint_ms: z.number(), postgres_ms: z.number() });
 
 export default defineScenario({
   name: "profile",
@@ -138,7 +138,7 @@ export default defineScenario({
         writeFileSync(profilePath, JSON.stringify(profile));
 
         const endpoint: EndpointTiming[] = [];
-        for (const sample of timed) endpoint.push(await endpointTiming(stack.neonOrigin, sample.requestId));
+        for (const sample of timed) endpoint.push(await requestTiming(stack.neonOrigin, sample.requestId));
         const loggedMs = attached.map((sample) => logged.get(sample.requestId)).filter((value): value is number => value !== undefined);
         measured.push(
           summariseOperation({
@@ -190,8 +190,3 @@ function findBundle(since: number): string {
   return newest.path;
 }
 
-async function endpointTiming(neonOrigin: string, requestId: string): Promise<EndpointTiming> {
-  const response = await fetch(`${neonOrigin}/_control/round-trips?request_id=${encodeURIComponent(requestId)}`);
-  const body = endpointAnswer.parse(await response.json());
-  return { roundTrips: body.round_trips, endpointMs: body.endpoint_ms, postgresMs: body.postgres_ms };
-}

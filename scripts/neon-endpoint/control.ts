@@ -3,9 +3,11 @@
  * workerd (which can only fetch) can drive them.
  *
  *   GET    /_control/health                     → {"ok": true}
- *   GET    /_control/round-trips?request_id=ID  → {"request_id": ID, "round_trips": N, "endpoint_ms": T, "postgres_ms": T}
- *          (T: summed over that id's /sql requests – see round-trips.ts)
- *   GET    /_control/round-trips                → {"total": N}
+ *   GET    /_control/round-trips?request_id=ID  → {"request_id": ID, "round_trips": N, "endpoint_ms": T, "postgres_ms": T,
+ *                                                  "spans": [{"arrived_at": E, "answered_at": E, "postgres_ms": T}, …]}
+ *          (T: summed over that id's /sql requests; E: epoch ms with sub-ms precision, one span per finished
+ *          request – see round-trips.ts)
+ *   GET    /_control/round-trips                → {"total": N, "in_flight": N} (every request id; in flight = arrived, not yet answered)
  *   POST   /_control/faults   (FaultSpec JSON)  → {"id": "<fault id>"}
  *   GET    /_control/faults                     → {"faults": [...]} (active faults, for debugging)
  *   DELETE /_control/faults/ID                  → {"removed": true|false}
@@ -40,13 +42,14 @@ export async function handleControl(
 
   if (pathname === "/_control/round-trips" && method === "GET") {
     const requestId = url.searchParams.get("request_id");
-    if (requestId === null) return sendJson(res, 200, { total: state.roundTrips.totalCount() });
+    if (requestId === null) return sendJson(res, 200, { total: state.roundTrips.totalCount(), in_flight: state.roundTrips.inFlight() });
     const timing = state.roundTrips.timing(requestId);
     return sendJson(res, 200, {
       request_id: requestId,
       round_trips: timing.roundTrips,
       endpoint_ms: timing.endpointMs,
       postgres_ms: timing.postgresMs,
+      spans: timing.spans.map((span) => ({ arrived_at: span.arrivedAt, answered_at: span.answeredAt, postgres_ms: span.postgresMs })),
     });
   }
 

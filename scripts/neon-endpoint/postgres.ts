@@ -2,6 +2,12 @@
  * Runs /sql requests on a real Postgres through `pg`, the way Neon's proxy does: one pool per
  * connection string, values left as Postgres text, every statement through the extended protocol, a
  * single query in autocommit and a batch inside one transaction.
+ *
+ * Connections run in pg's pipeline mode: a batch's BEGIN, statements and COMMIT are written to the socket at
+ * once instead of one after another's answer. PostgreSQL still executes them in order inside the one
+ * transaction, so what a batch does and answers is unchanged; it only stops paying one loopback exchange and
+ * event-loop turn per statement (~0.5 ms each here), a cost of this local stand-in that Neon's proxy, next to
+ * its database, does not add to the edge's round trip.
  */
 import {
   DatabaseError,
@@ -40,6 +46,7 @@ export class PoolRegistry {
         connectionString,
         max: this.options.maxConnections,
         types: rawTextTypes,
+        pipeline: true,
         idleTimeoutMillis: 30_000,
         // A saturated or unreachable database must surface as an error, not as a hung request.
         connectionTimeoutMillis: this.options.connectionTimeoutMs ?? 10_000,
@@ -108,6 +115,10 @@ export function runSingle(pool: Pool, statement: SqlStatement, arrayMode: boolea
 /**
  * Runs a batch all-or-nothing: the first failing statement (or a failing COMMIT, e.g. a deferred
  * constraint or a serialization failure) rolls everything back and is the error the caller sees.
+ *
+ * Everything is sent before anything is awaited (pipeline mode). Once a statement fails, PostgreSQL answers
+ * the ones after it with "current transaction is aborted" and turns the COMMIT into a ROLLBACK, so the
+ * first failure in sending order is the cause, and the transaction is already gone when it is reported.
  */
 export function runBatch(
   pool: Pool,
@@ -116,24 +127,33 @@ export function runBatch(
   transaction: TransactionOptions,
 ): Promise<ForwardedResult[]> {
   return withClient(pool, async (client) => {
-    await client.query(beginStatement(transaction));
-    try {
-      const results: ForwardedResult[] = [];
-      for (const statement of statements) results.push(await run(client, statement, arrayMode));
-      await client.query("COMMIT");
-      return results;
-    } catch (error) {
-      // After a failed COMMIT the transaction is already gone; ROLLBACK then only warns, which is fine.
-      // If ROLLBACK itself fails the connection is in an unknown state: withClient discards it because
-      // the error we rethrow is then not a plain ERROR.
-      try {
-        await client.query("ROLLBACK");
-      } catch (rollbackError) {
-        throw new BatchRollbackFailed(error, rollbackError);
-      }
-      throw error;
-    }
+    const opened: Promise<unknown> = client.query(beginStatement(transaction));
+    const ran = statements.map((statement) => run(client, statement, arrayMode));
+    const committed: Promise<unknown> = client.query("COMMIT");
+    const failure = (await Promise.allSettled([opened, ...ran, committed])).find(isRejected);
+    if (failure === undefined) return Promise.all(ran);
+    const cause: unknown = failure.reason;
+    await rollbackIfOpen(client, cause);
+    throw cause;
   });
+}
+
+function isRejected(outcome: PromiseSettledResult<unknown>): outcome is PromiseRejectedResult {
+  return outcome.status === "rejected";
+}
+
+/**
+ * After a failed batch the transaction normally ended with its COMMIT; should one still be open (BEGIN itself
+ * failed half-way), it is rolled back here. If that ROLLBACK fails the connection is in an unknown state:
+ * withClient discards it because the error we rethrow is then not a plain ERROR.
+ */
+async function rollbackIfOpen(client: PoolClient, original: unknown): Promise<void> {
+  if (client.getTransactionStatus() === "I") return;
+  try {
+    await client.query("ROLLBACK");
+  } catch (rollbackError) {
+    throw new BatchRollbackFailed(original, rollbackError);
+  }
 }
 
 /** The original error of a batch whose ROLLBACK also failed; the original is what the caller sees. */

@@ -7,29 +7,55 @@
  * Beside the count it sums, per request id, how long the endpoint spent on those requests (`endpointMs`:
  * handler entered → answer written, an injected delay included) and how much of that was PostgreSQL's
  * (`postgresMs`: pool checkout, statement(s), results), so a bench can split a request's wall time
- * (`npm run bench -- profile`). Two `performance.now()` calls per round trip; nothing else is kept.
+ * (`npm run bench -- profile`), and keeps each round trip's span on the wall clock (`arrivedAt` → `answeredAt`,
+ * epoch ms with sub-ms precision), so a client on the same machine can place the round trips inside its own
+ * request (`npm run bench -- floor`: the time before the first, between them and after the last). A few
+ * numbers per round trip; nothing else is kept.
  */
+export interface RoundTripSpan {
+  /** Handler entered (headers parsed), epoch ms: `performance.timeOrigin + performance.now()`. */
+  arrivedAt: number;
+  /** Answer written, epoch ms. */
+  answeredAt: number;
+  postgresMs: number;
+}
+
 export interface RequestTiming {
   roundTrips: number;
   endpointMs: number;
   postgresMs: number;
+  /** Finished round trips in arrival order. */
+  spans: RoundTripSpan[];
 }
 
 export class RoundTripCounter {
   private total = 0;
+  private open = 0;
   private readonly byRequestId = new Map<string, RequestTiming>();
 
   record(requestId: string | undefined): void {
     this.total += 1;
+    this.open += 1;
     if (requestId !== undefined) this.entry(requestId).roundTrips += 1;
   }
 
-  /** Adds one finished /sql request's times to its request id (called once the answer is written). */
-  addTime(requestId: string | undefined, endpointMs: number, postgresMs: number): void {
+  /** A recorded request is over (answered, refused or failed): it no longer counts as in flight. */
+  settled(): void {
+    this.open -= 1;
+  }
+
+  /** Requests recorded and not yet over – a delayed one included while it waits out its delay. */
+  inFlight(): number {
+    return this.open;
+  }
+
+  /** Adds one finished /sql request to its request id (called once the answer is written). */
+  addSpan(requestId: string | undefined, span: RoundTripSpan): void {
     if (requestId === undefined) return;
     const entry = this.entry(requestId);
-    entry.endpointMs += endpointMs;
-    entry.postgresMs += postgresMs;
+    entry.endpointMs += span.answeredAt - span.arrivedAt;
+    entry.postgresMs += span.postgresMs;
+    entry.spans.push(span);
   }
 
   count(requestId: string): number {
@@ -37,7 +63,7 @@ export class RoundTripCounter {
   }
 
   timing(requestId: string): RequestTiming {
-    return { roundTrips: 0, endpointMs: 0, postgresMs: 0, ...this.byRequestId.get(requestId) };
+    return this.byRequestId.get(requestId) ?? { roundTrips: 0, endpointMs: 0, postgresMs: 0, spans: [] };
   }
 
   totalCount(): number {
@@ -47,9 +73,14 @@ export class RoundTripCounter {
   private entry(requestId: string): RequestTiming {
     let entry = this.byRequestId.get(requestId);
     if (entry === undefined) {
-      entry = { roundTrips: 0, endpointMs: 0, postgresMs: 0 };
+      entry = { roundTrips: 0, endpointMs: 0, postgresMs: 0, spans: [] };
       this.byRequestId.set(requestId, entry);
     }
     return entry;
   }
+}
+
+/** Now on the wall clock with `performance.now()`'s precision (epoch ms). */
+export function preciseNow(): number {
+  return performance.timeOrigin + performance.now();
 }

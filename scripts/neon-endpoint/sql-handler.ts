@@ -9,7 +9,7 @@ import { defaultFaultMessage, type Fault, type FaultRegistry } from "./faults.ts
 import { headerValue, readJsonBody, sendJson, sendText } from "./http-io.ts";
 import { BatchRollbackFailed, runBatch, runSingle, type PoolRegistry } from "./postgres.ts";
 import { BadRequest, parseSqlRequest, toWireError, toWireResult, type SqlRequest } from "./protocol.ts";
-import type { RoundTripCounter } from "./round-trips.ts";
+import { preciseNow, type RoundTripCounter } from "./round-trips.ts";
 
 export interface SqlHandlerState {
   pools: PoolRegistry;
@@ -19,11 +19,24 @@ export interface SqlHandlerState {
 }
 
 export async function handleSql(req: IncomingMessage, res: ServerResponse, state: SqlHandlerState): Promise<void> {
-  const started = performance.now();
+  const arrivedAt = preciseNow();
   const requestId = headerValue(req, "X-Request-ID");
   // Counted on arrival, before anything can fail: a refused or malformed request still cost a round trip.
   state.roundTrips.record(requestId);
+  try {
+    await handleCounted(req, res, state, requestId, arrivedAt);
+  } finally {
+    state.roundTrips.settled();
+  }
+}
 
+async function handleCounted(
+  req: IncomingMessage,
+  res: ServerResponse,
+  state: SqlHandlerState,
+  requestId: string | undefined,
+  arrivedAt: number,
+): Promise<void> {
   let request: SqlRequest;
   try {
     request = parseSqlRequest(req.headers, await readJsonBody(req));
@@ -36,9 +49,9 @@ export async function handleSql(req: IncomingMessage, res: ServerResponse, state
 
   const timing = { postgresMs: 0 };
   const status = await answer(request, requestId, res, state, timing);
-  const endpointMs = performance.now() - started;
-  state.roundTrips.addTime(requestId, endpointMs, timing.postgresMs);
-  state.log?.(`${requestId ?? "-"} ${status} ${Math.round(endpointMs)}ms ${describe(request)}`);
+  const answeredAt = preciseNow();
+  state.roundTrips.addSpan(requestId, { arrivedAt, answeredAt, postgresMs: timing.postgresMs });
+  state.log?.(`${requestId ?? "-"} ${status} ${Math.round(answeredAt - arrivedAt)}ms ${describe(request)}`);
 }
 
 /**

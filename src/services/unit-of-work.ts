@@ -238,6 +238,10 @@ export class WriteUnit {
     const after = childContext(this.ctx, "after-commit");
     after.waitUntil(
       (async () => {
+        // A timer fires only once the microtasks that finish this request (the rest of the middleware chain,
+        // handing the response to the runtime) have run, so the sends and RPCs below start after the answer
+        // left instead of delaying it by their set-up work (and, where the hub runs in this isolate, its JS).
+        await new Promise((resolve) => setTimeout(resolve, 0));
         if (messages.length > 0) await sendAfterCommit(after, messages);
         for (const item of work) {
           await item(after).catch((error: unknown) => {

@@ -52,6 +52,59 @@ describe("local Neon endpoint protocol", () => {
     expect(await sql.query(`select count(*)::int as n from ${table}`)).toEqual([{ n: 0 }]);
   });
 
+  it("answers a long batch in order, every statement inside the same transaction", async () => {
+    const { sql } = client();
+    const table = await scratchTable(sql);
+    const ids = Array.from({ length: 10 }, (_, index) => index + 1);
+    const results = await sql.transaction([
+      ...ids.map((id) => sql.query(`insert into ${table} values ($1, $2) returning id, txid_current()::text as tx`, [id, `n${id}`])),
+      sql.query(`select count(*)::int as n from ${table}`),
+    ]);
+    expect(results.slice(0, -1).map((rows) => rows[0]?.id)).toEqual(ids);
+    expect(new Set(results.slice(0, -1).map((rows) => rows[0]?.tx)).size).toBe(1);
+    expect(results.at(-1)).toEqual([{ n: 10 }]);
+  });
+
+  it("reports the first failing statement, not the aborted ones behind it, and leaves no transaction open", async () => {
+    const { sql } = client();
+    const table = await scratchTable(sql);
+    const failing = () =>
+      sql.transaction([
+        sql.query(`insert into ${table} values (1, 'a')`),
+        sql.query(`insert into ${table} values (2, '')`),
+        sql.query(`insert into ${table} values (3, 'c')`),
+        sql.query(`select count(*)::int as n from ${table}`),
+      ]);
+    const errors = await Promise.all(Array.from({ length: 6 }, () => failing().catch((error: unknown) => error)));
+    for (const error of errors) expect(error).toMatchObject({ code: "23514", constraint: `${table}_label_check` });
+    expect(await sql.query(`select count(*)::int as n from ${table}`)).toEqual([{ n: 0 }]);
+    // The pooled connections those batches used serve the next queries in autocommit, not inside a leftover transaction.
+    const after = await Promise.all(Array.from({ length: 12 }, () => sql.query("select txid_current_if_assigned() as tx")));
+    expect(after.flat()).toEqual(Array.from({ length: 12 }, () => ({ tx: null })));
+  });
+
+  it("rolls back a batch whose COMMIT fails (a deferred constraint) and reports that error", async () => {
+    const { sql } = client();
+    const name = `deferred_${crypto.randomUUID().replaceAll("-", "")}`;
+    await sql.query(`create table ${name} (id int, constraint ${name}_id_key unique (id) deferrable initially deferred)`);
+    await expect(
+      sql.transaction([sql.query(`insert into ${name} values (1)`), sql.query(`insert into ${name} values (1)`)]),
+    ).rejects.toMatchObject({ code: "23505", constraint: `${name}_id_key` });
+    expect(await sql.query(`select count(*)::int as n from ${name}`)).toEqual([{ n: 0 }]);
+  });
+
+  it("opens the batch's transaction with the isolation level and read-only mode the headers ask for", async () => {
+    const { sql } = client();
+    const table = await scratchTable(sql);
+    const [levels] = await sql.transaction([sql.query("select current_setting('transaction_isolation') as level")], {
+      isolationLevel: "Serializable",
+    });
+    expect(levels).toEqual([{ level: "serializable" }]);
+    await expect(sql.transaction([sql.query(`insert into ${table} values (1, 'a')`)], { readOnly: true })).rejects.toMatchObject({
+      code: "25006",
+    });
+  });
+
   it("maps Postgres error fields onto the driver's error", async () => {
     const { sql } = client();
     const table = await scratchTable(sql);
