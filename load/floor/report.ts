@@ -7,7 +7,7 @@ import type { Operation } from "./operations.ts";
  */
 export const TARGET_RATIO = 1.15;
 /** Round-trip budget per request (ARCHITECTURE "Database access over HTTP"). */
-export const ROUND_TRIP_BUDGET = { read: 1, write: 2 } as const;
+export const ROUND_TRIP_BUDGET = { read: 1, write: 2, reference: 1 } as const;
 
 export interface Sample {
   requestId: string;
@@ -87,6 +87,11 @@ export interface FloorFigures {
   /** The baseline over every timed platform sample, and its p50 in the run's first and second half (drift). */
   platform: { samples: number; p50: number; p95: number; firstHalfP50: number; secondHalfP50: number; maxRoundTrips: number };
   operations: OperationFigures[];
+  /**
+   * The reference (`referenceOperation`: one trivial round trip) and what that round trip costs over its delay
+   * and the platform (p50 − platform − RTT); not counted in `targetsMet`.
+   */
+  reference?: OperationFigures & { perRoundTripMs: number };
   /** Samples (all operations) sent although the endpoint still had work of earlier requests in flight. */
   notQuietSamples: number;
   target: number;
@@ -95,24 +100,32 @@ export interface FloorFigures {
   problems: string[];
 }
 
+/** One operation's samples with the platform samples taken next to them, in the order they ran, and how many of its
+ * samples started before the database side was quiet (the wait gave up). */
+export interface MeasuredOperation {
+  operation: Operation;
+  samples: readonly Sample[];
+  platform: readonly Sample[];
+  notQuiet?: number;
+}
+
 export function summariseFloor(input: {
   rttMs: number;
   samples: number;
   warmupSamples: number;
   connectionsOpened: number;
-  /**
-   * Each operation's samples with the platform samples taken next to them, in the order they ran, and how many
-   * of its samples started before the database side was quiet (the wait gave up).
-   */
-  operations: readonly { operation: Operation; samples: readonly Sample[]; platform: readonly Sample[]; notQuiet?: number }[];
+  operations: readonly MeasuredOperation[];
+  /** The reference's samples, measured like an operation's. */
+  reference?: MeasuredOperation;
 }): FloorFigures {
   const problems: string[] = [];
-  const platformSamples = input.operations.flatMap((row) => row.platform);
+  const measured = input.reference === undefined ? input.operations : [input.reference, ...input.operations];
+  const platformSamples = measured.flatMap((row) => row.platform);
   const platformMs = timed(platformSamples, (sample) => sample.ms);
   const platformP50 = percentile(platformMs, 50);
-  const half = Math.ceil(input.operations.length / 2);
-  const halfP50 = (rows: typeof input.operations) => percentile(timed(rows.flatMap((row) => row.platform), (sample) => sample.ms), 50);
-  const operations = input.operations.map(({ operation, samples, platform }) => {
+  const half = Math.ceil(measured.length / 2);
+  const halfP50 = (rows: readonly MeasuredOperation[]) => percentile(timed(rows.flatMap((row) => row.platform), (sample) => sample.ms), 50);
+  const summarise = ({ operation, samples, platform }: MeasuredOperation): OperationFigures => {
     const roundTrips = timed(samples, (sample) => sample.roundTrips);
     const median = percentile(roundTrips, 50);
     const floorMs = median > 0 ? median * input.rttMs : null;
@@ -138,7 +151,9 @@ export function summariseFloor(input: {
       problems.push(`${operation.name}: ${figures.roundTrips.max} round trips, over the ${operation.kind} budget of ${ROUND_TRIP_BUDGET[operation.kind]}`);
     }
     return figures;
-  });
+  };
+  const operations = input.operations.map(summarise);
+  const reference = input.reference === undefined ? undefined : summarise(input.reference);
   const platformFailures = failures(platformSamples);
   if (Object.keys(platformFailures).length > 0) problems.push(`platform: non-2xx ${JSON.stringify(platformFailures)}`);
   const platformTrips = Math.max(0, ...platformSamples.map((sample) => sample.roundTrips));
@@ -152,12 +167,13 @@ export function summariseFloor(input: {
       samples: platformMs.length,
       p50: platformP50,
       p95: percentile(platformMs, 95),
-      firstHalfP50: halfP50(input.operations.slice(0, half)),
-      secondHalfP50: halfP50(input.operations.slice(half)),
+      firstHalfP50: halfP50(measured.slice(0, half)),
+      secondHalfP50: halfP50(measured.slice(half)),
       maxRoundTrips: platformTrips,
     },
     operations,
-    notQuietSamples: input.operations.reduce((sum, row) => sum + (row.notQuiet ?? 0), 0),
+    ...(reference && { reference: { ...reference, perRoundTripMs: reference.p50 - platformP50 - (reference.floorMs ?? 0) } }),
+    notQuietSamples: measured.reduce((sum, row) => sum + (row.notQuiet ?? 0), 0),
     target: TARGET_RATIO,
     targetsMet: operations.filter((row) => row.targetMet === true).length,
     clean: problems.length === 0,
@@ -190,6 +206,7 @@ export function renderFloor(figures: FloorFigures): string {
         "",
       ].join(" | ").trim(),
     ),
+    ...renderReference(figures),
     "",
     ...renderPhases(figures),
     "",
@@ -214,20 +231,38 @@ function medianPhases(samples: readonly Sample[]): { phases?: Phases } {
   };
 }
 
+/** The reference's line: what one trivial round trip costs the stack, and so how much of each target it leaves. */
+function renderReference(figures: FloorFigures): string[] {
+  const { reference } = figures;
+  if (reference === undefined) return [];
+  const ms = (value: number) => value.toFixed(1);
+  const allowance = (figures.target - 1) * figures.rttMs;
+  const phases = reference.phases;
+  return [
+    "",
+    `reference (not an operation under test): ${reference.operation} – no token, no rate-limit RPC, one trivial round trip – p50 ${ms(reference.p50)} ms, p95 ${ms(reference.p95)}, ` +
+      `${reference.ratio === null ? "no round trip" : `${reference.ratio.toFixed(2)}×`}; one round trip costs this stack ${ms(reference.perRoundTripMs)} ms over platform + RTT` +
+      `${phases ? ` (endpoint beyond the delay ${ms(phases.endpointBeyondDelay)}, of it PostgreSQL ${ms(phases.postgres)})` : ""}, ` +
+      `against the target's allowance of ${allowance.toFixed(2)} ms per round trip`,
+  ];
+}
+
 function renderPhases(figures: FloorFigures): string[] {
+  const { reference } = figures;
   const rows = figures.operations.filter((row) => row.phases !== undefined && row.floorMs !== null);
   if (rows.length === 0) return [];
   const ms = (value: number) => value.toFixed(1);
   return [
     `where the time over the floor is (p50 of each part, ms; the platform's ${ms(figures.platform.p50)} ms is split between "before" and "after", which hold the wrangler dev proxy and the client both ways):`,
     "",
-    "| operation | p50 − platform − floor | before the first round trip | between round trips | after the last | endpoint beyond the delay (of it PostgreSQL) |",
-    "|---|---|---|---|---|---|",
+    `| operation | p50 − platform − floor | before the first round trip | between round trips | after the last | endpoint beyond the delay (of it PostgreSQL) |${reference ? " beyond the reference's cost per round trip |" : ""}`,
+    `|---|---|---|---|---|---|${reference ? "---|" : ""}`,
     ...rows.map((row) => {
       const phases = row.phases;
       if (phases === undefined) return "";
       const excess = row.p50 - figures.platform.p50 - (row.floorMs ?? 0);
-      return `| ${row.operation} | ${ms(excess)} | ${ms(phases.before)} | ${row.roundTrips.max > 1 ? ms(phases.between) : "–"} | ${ms(phases.after)} | ${ms(phases.endpointBeyondDelay)} (${ms(phases.postgres)}) |`;
+      const beyondReference = reference ? ` ${ms(excess - row.roundTrips.median * reference.perRoundTripMs)} |` : "";
+      return `| ${row.operation} | ${ms(excess)} | ${ms(phases.before)} | ${row.roundTrips.max > 1 ? ms(phases.between) : "–"} | ${ms(phases.after)} | ${ms(phases.endpointBeyondDelay)} (${ms(phases.postgres)}) |${beyondReference}`;
     }),
   ];
 }

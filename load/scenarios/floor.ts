@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { operations, prepareReader, UserApi, type Operation, type OperationContext } from "../floor/operations.ts";
+import { operations, prepareReader, referenceOperation, UserApi, type Operation, type OperationContext } from "../floor/operations.ts";
 import { phasesOf, renderFloor, summariseFloor, type Sample } from "../floor/report.ts";
 import type { BenchStack } from "../scenario.ts";
 import { defineScenario } from "../scenario.ts";
@@ -24,6 +24,11 @@ import { databaseQuiet, requestRoundTrips, requestTiming } from "../stack.ts";
  * The endpoint runs in this process and reports each round trip's span on the wall clock, so every sample is
  * also cut at its round trips (report.ts `phasesOf`): before the first, between them, after the last, and the
  * endpoint's own time beyond the delay – the second table says where the time over the floor is.
+ *
+ * First of all goes a reference, sampled the same way but not under test (operations.ts `referenceOperation`):
+ * `GET /health/ready`, one trivial round trip with no token and no guard. What it takes over platform + RTT is
+ * what one round trip costs this stack before our code does anything with it; the report sets it against the
+ * target's allowance per round trip and shows each operation beyond R times that cost.
  */
 const WARMUP_SAMPLES = 2;
 
@@ -60,6 +65,8 @@ export default defineScenario({
       const sample = (operation: Operation, own: UserApi) => sampleOperation({ stack, client, operation, samples, rttMs, context: { own, reader } });
 
       log(`floor: ${samples} timed samples (after ${WARMUP_SAMPLES} warm-up) of ${operations.length} operations, each with a platform sample…`);
+      const reference = { operation: referenceOperation, ...(await sample(referenceOperation, readerApi)) };
+      log(`  ${referenceOperation.name} (reference) done`);
       const measured: { operation: Operation; samples: Sample[]; platform: Sample[] }[] = [];
       let nextOwn = 0;
       for (const operation of operations) {
@@ -75,6 +82,7 @@ export default defineScenario({
         warmupSamples: WARMUP_SAMPLES,
         connectionsOpened: client.connectionsOpened,
         operations: measured,
+        reference,
       });
       return { report: renderFloor(figures), figures, clean: figures.clean };
     } finally {

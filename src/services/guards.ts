@@ -143,9 +143,14 @@ const GUARDS = {
 
 export type GuardCode = keyof typeof GUARDS;
 
-/** `perpetua_guard(passed, code, details)` as SQL: only codes of the table above can be raised. */
+/**
+ * A guard as SQL: true when `passed` holds, else `perpetua_guard` aborts the statement with `code` and `details`.
+ * Only codes of the table above can be raised. `details` is evaluated only when the guard fails: a function's
+ * arguments are all evaluated before it runs, and most details are a subquery (the current row as JSON, a count),
+ * which every passing write would otherwise execute for nothing; a CASE branch runs only when it is taken.
+ */
 export function guard(code: GuardCode, passed: SQL, details?: SQL): SQL {
-  return sql`perpetua_guard(${passed}, ${code}, ${details ?? sql`null`})`;
+  return sql`(case when ${passed} then true else perpetua_guard(false, ${code}, ${details ?? sql`null`}) end)`;
 }
 
 /** A failed `perpetua_guard` (SQLSTATE PFG01) as the driver reports it. */

@@ -12,6 +12,8 @@ const write: Operation = {
   prepare: () => Promise.reject(new Error("not sent in this test")),
 };
 
+const reference: Operation = { ...write, name: "GET /health/ready", kind: "reference" };
+
 function sample(ms: number, roundTrips: number, phases?: Sample["phases"]): Sample {
   return { requestId: `r-${ms}`, warmup: false, status: 200, ms, roundTrips, afterResponse: 0, ...(phases && { phases }) };
 }
@@ -44,5 +46,28 @@ describe("floor report", () => {
     const text = renderFloor(figures);
     expect(text).toContain("| POST /tasks | 13.0 | 7.0 | 2.0 | 5.0 | 4.0 (3.0) |");
     expect(text).toContain("except 1, where waiting gave up");
+  });
+
+  it("prices one trivial round trip with the reference and shows each operation beyond R times it, outside the target count", () => {
+    const phases = { before: 6, between: 2, after: 5, endpointBeyondDelay: 4, postgres: 3 };
+    const platform = [sample(8, 0), sample(9, 0), sample(10, 0)];
+    const figures = summariseFloor({
+      rttMs: 25,
+      samples: 3,
+      warmupSamples: 0,
+      connectionsOpened: 1,
+      operations: [{ operation: write, samples: [sample(70, 2, phases), sample(72, 2, phases), sample(74, 2, phases)], platform }],
+      reference: { operation: reference, samples: [sample(36, 1, phases), sample(37, 1, phases), sample(38, 1, phases)], platform },
+    });
+    // 37 − 9 − 25: what one round trip costs the stack before our code does anything.
+    expect(figures.reference?.perRoundTripMs).toBeCloseTo(3);
+    expect(figures.reference?.ratio).toBeCloseTo(28 / 25);
+    expect(figures.targetsMet).toBe(0);
+    const text = renderFloor(figures);
+    expect(text).toContain("one round trip costs this stack 3.0 ms over platform + RTT");
+    expect(text).toContain("against the target's allowance of 3.75 ms per round trip");
+    // POST /tasks: 72 − 9 − 50 = 13 over the floor, 13 − 2 × 3 = 7 beyond its two round trips' reference cost.
+    expect(text).toContain("| POST /tasks | 13.0 | 6.0 | 2.0 | 5.0 | 4.0 (3.0) | 7.0 |");
+    expect(text).toContain("target met: 0 of 1 operations");
   });
 });

@@ -32,3 +32,9 @@ export async function roundTrips(requestId: string): Promise<number> {
   const response = await fetch(`${neonControl()}/_control/round-trips?request_id=${encodeURIComponent(requestId)}`);
   return ((await response.json()) as { round_trips: number }).round_trips;
 }
+
+/** Each finished round trip of the request with this id: when it reached the endpoint's handler and was answered (epoch ms). */
+export async function roundTripSpans(requestId: string): Promise<{ arrived_at: number; answered_at: number; postgres_ms: number }[]> {
+  const response = await fetch(`${neonControl()}/_control/round-trips?request_id=${encodeURIComponent(requestId)}`);
+  return ((await response.json()) as { spans: { arrived_at: number; answered_at: number; postgres_ms: number }[] }).spans;
+}

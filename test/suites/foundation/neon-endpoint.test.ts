@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { createDb, newDbTrace, type DbTrace } from "../../../src/db/client";
 import { databaseUrl, neonEndpoint } from "../../support/env";
-import { roundTrips } from "../../support/neon-control";
+import { clearFault, injectFault, roundTrips, roundTripSpans } from "../../support/neon-control";
 import { newRequestId } from "../../support/requests";
 
 /**
@@ -103,6 +103,21 @@ describe("local Neon endpoint protocol", () => {
     await expect(sql.transaction([sql.query(`insert into ${table} values (1, 'a')`)], { readOnly: true })).rejects.toMatchObject({
       code: "25006",
     });
+  });
+
+  it("holds a delayed round trip for its whole delay and answers it normally", async () => {
+    const { sql, trace } = client();
+    const id = await injectFault({ mode: "delay", request_id: trace.requestId, delay_ms: 40 });
+    try {
+      expect(await sql`select ${7}::int as n`).toEqual([{ n: 7 }]);
+      expect(await sql.transaction([sql.query("select 1 as one")])).toEqual([[{ one: 1 }]]);
+    } finally {
+      await clearFault(id);
+    }
+    // The last 2 ms are waited out turn by turn (sql-handler.ts delayPrecisely): never shorter than asked.
+    const spans = await roundTripSpans(trace.requestId);
+    expect(spans).toHaveLength(2);
+    for (const span of spans) expect(span.answered_at - span.arrived_at).toBeGreaterThanOrEqual(40);
   });
 
   it("maps Postgres error fields onto the driver's error", async () => {
