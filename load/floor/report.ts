@@ -91,7 +91,12 @@ export interface FloorFigures {
    * The reference (`referenceOperation`: one trivial round trip) and what that round trip costs over its delay
    * and the platform (p50 − platform − RTT); not counted in `targetsMet`.
    */
-  reference?: OperationFigures & { perRoundTripMs: number };
+  reference?: OperationFigures & {
+    perRoundTripMs: number;
+    /** The same cost from the reference's samples at the start of the run and from those at its end (drift). */
+    perRoundTripAtStartMs: number;
+    perRoundTripAtEndMs?: number;
+  };
   /** Samples (all operations) sent although the endpoint still had work of earlier requests in flight. */
   notQuietSamples: number;
   target: number;
@@ -115,11 +120,14 @@ export function summariseFloor(input: {
   warmupSamples: number;
   connectionsOpened: number;
   operations: readonly MeasuredOperation[];
-  /** The reference's samples, measured like an operation's. */
+  /** The reference's samples, measured like an operation's, at the start of the run … */
   reference?: MeasuredOperation;
+  /** … and once more at its end; the reference's figures are over both. */
+  referenceAtEnd?: MeasuredOperation;
 }): FloorFigures {
   const problems: string[] = [];
-  const measured = input.reference === undefined ? input.operations : [input.reference, ...input.operations];
+  const references = [input.reference, input.referenceAtEnd].filter((row) => row !== undefined);
+  const measured = [...references.slice(0, 1), ...input.operations, ...references.slice(1)];
   const platformSamples = measured.flatMap((row) => row.platform);
   const platformMs = timed(platformSamples, (sample) => sample.ms);
   const platformP50 = percentile(platformMs, 50);
@@ -153,7 +161,7 @@ export function summariseFloor(input: {
     return figures;
   };
   const operations = input.operations.map(summarise);
-  const reference = input.reference === undefined ? undefined : summarise(input.reference);
+  const reference = summariseReference(input.reference, input.referenceAtEnd, summarise, platformP50);
   const platformFailures = failures(platformSamples);
   if (Object.keys(platformFailures).length > 0) problems.push(`platform: non-2xx ${JSON.stringify(platformFailures)}`);
   const platformTrips = Math.max(0, ...platformSamples.map((sample) => sample.roundTrips));
@@ -172,7 +180,7 @@ export function summariseFloor(input: {
       maxRoundTrips: platformTrips,
     },
     operations,
-    ...(reference && { reference: { ...reference, perRoundTripMs: reference.p50 - platformP50 - (reference.floorMs ?? 0) } }),
+    ...(reference && { reference }),
     notQuietSamples: measured.reduce((sum, row) => sum + (row.notQuiet ?? 0), 0),
     target: TARGET_RATIO,
     targetsMet: operations.filter((row) => row.targetMet === true).length,
@@ -216,6 +224,29 @@ export function renderFloor(figures: FloorFigures): string {
   return lines.join("\n");
 }
 
+/**
+ * The reference over its samples at the start and at the end together, with what one round trip cost at either
+ * end of the run: the Worker and the machine keep warming (or cooling) for minutes, and one end alone would put
+ * that drift on every operation's "beyond the reference" column.
+ */
+function summariseReference(
+  start: MeasuredOperation | undefined,
+  end: MeasuredOperation | undefined,
+  summarise: (row: MeasuredOperation) => OperationFigures,
+  platformP50: number,
+): FloorFigures["reference"] {
+  if (start === undefined) return undefined;
+  const all = summarise(end === undefined ? start : { ...start, samples: [...start.samples, ...end.samples], platform: [...start.platform, ...end.platform] });
+  const floorMs = all.floorMs ?? 0;
+  const cost = (samples: readonly Sample[]) => percentile(timed(samples, (sample) => sample.ms), 50) - platformP50 - floorMs;
+  return {
+    ...all,
+    perRoundTripMs: all.p50 - platformP50 - floorMs,
+    perRoundTripAtStartMs: cost(start.samples),
+    ...(end && { perRoundTripAtEndMs: cost(end.samples) }),
+  };
+}
+
 function medianPhases(samples: readonly Sample[]): { phases?: Phases } {
   const withPhases = samples.filter((sample) => !sample.warmup && sample.phases !== undefined);
   if (withPhases.length === 0) return {};
@@ -242,14 +273,17 @@ function renderReference(figures: FloorFigures): string[] {
     "",
     `reference (not an operation under test): ${reference.operation} – no token, no rate-limit RPC, one trivial round trip – p50 ${ms(reference.p50)} ms, p95 ${ms(reference.p95)}, ` +
       `${reference.ratio === null ? "no round trip" : `${reference.ratio.toFixed(2)}×`}; one round trip costs this stack ${ms(reference.perRoundTripMs)} ms over platform + RTT` +
-      `${phases ? ` (endpoint beyond the delay ${ms(phases.endpointBeyondDelay)}, of it PostgreSQL ${ms(phases.postgres)})` : ""}, ` +
+      `${phases ? ` (endpoint beyond the delay ${ms(phases.endpointBeyondDelay)}, of it PostgreSQL ${ms(phases.postgres)})` : ""}` +
+      `${reference.perRoundTripAtEndMs === undefined ? "" : ` – ${ms(reference.perRoundTripAtStartMs)} at the start of the run, ${ms(reference.perRoundTripAtEndMs)} at its end`}, ` +
       `against the target's allowance of ${allowance.toFixed(2)} ms per round trip`,
   ];
 }
 
 function renderPhases(figures: FloorFigures): string[] {
   const { reference } = figures;
-  const rows = figures.operations.filter((row) => row.phases !== undefined && row.floorMs !== null);
+  const rows = [...(reference ? [{ ...reference, operation: `${reference.operation} (reference)` }] : []), ...figures.operations].filter(
+    (row) => row.phases !== undefined && row.floorMs !== null,
+  );
   if (rows.length === 0) return [];
   const ms = (value: number) => value.toFixed(1);
   return [

@@ -25,10 +25,11 @@ import { databaseQuiet, requestRoundTrips, requestTiming } from "../stack.ts";
  * also cut at its round trips (report.ts `phasesOf`): before the first, between them, after the last, and the
  * endpoint's own time beyond the delay – the second table says where the time over the floor is.
  *
- * First of all goes a reference, sampled the same way but not under test (operations.ts `referenceOperation`):
+ * First of all, and once more last, goes a reference, sampled the same way but not under test (operations.ts `referenceOperation`):
  * `GET /health/ready`, one trivial round trip with no token and no guard. What it takes over platform + RTT is
  * what one round trip costs this stack before our code does anything with it; the report sets it against the
- * target's allowance per round trip and shows each operation beyond R times that cost.
+ * target's allowance per round trip and shows each operation beyond R times that cost (over both ends of the run,
+ * each end's cost reported too, so drift over the run is visible instead of landing on the operations).
  */
 const WARMUP_SAMPLES = 2;
 
@@ -75,6 +76,8 @@ export default defineScenario({
         measured.push({ operation, ...(await sample(operation, own)) });
         log(`  ${operation.name} done`);
       }
+      const referenceAtEnd = { operation: referenceOperation, ...(await sample(referenceOperation, readerApi)) };
+      log(`  ${referenceOperation.name} (reference, again at the end) done`);
 
       const figures = summariseFloor({
         rttMs,
@@ -83,6 +86,7 @@ export default defineScenario({
         connectionsOpened: client.connectionsOpened,
         operations: measured,
         reference,
+        referenceAtEnd,
       });
       return { report: renderFloor(figures), figures, clean: figures.clean };
     } finally {

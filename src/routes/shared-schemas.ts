@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { ErrorCode } from "../errors/codes";
+import { IF_MATCH_PATTERN } from "../lib/patch";
 
 /**
  * Request and response schemas every resource's routes share (path ids, write headers, storable text and
@@ -36,12 +37,6 @@ export const idempotencyKeyHeader = (example: string) =>
       example,
     });
 export const idempotencyHeaders = z.object({ "idempotency-key": idempotencyKeyHeader("5b7c1c2e-create-task") });
-/**
- * The If-Match forms the version checks read (src/lib/patch.ts, routes/users/update-me.ts): `"3"`, `W/"3"` or a
- * bare `3`, with optional blanks. Documented (the checks themselves answer 400 with the field) so a client that
- * validates against the document knows the form before it sends one.
- */
-export const IF_MATCH_PATTERN = '^[\\t ]*(?:W/)?"?\\d{1,9}"?[\\t ]*$';
 export const ifMatchHeader = z.object({
   "if-match": z
     .string()

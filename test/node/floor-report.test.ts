@@ -68,6 +68,29 @@ describe("floor report", () => {
     expect(text).toContain("against the target's allowance of 3.75 ms per round trip");
     // POST /tasks: 72 − 9 − 50 = 13 over the floor, 13 − 2 × 3 = 7 beyond its two round trips' reference cost.
     expect(text).toContain("| POST /tasks | 13.0 | 6.0 | 2.0 | 5.0 | 4.0 (3.0) | 7.0 |");
+    // The reference's own row in the phase table: 37 − 9 − 25 = 3 over, nothing beyond itself.
+    expect(text).toContain("| GET /health/ready (reference) | 3.0 | 6.0 | – | 5.0 | 4.0 (3.0) | 0.0 |");
     expect(text).toContain("target met: 0 of 1 operations");
+  });
+
+  it("prices the round trip over the reference's samples at both ends of the run and shows each end's cost", () => {
+    const platform = [sample(8, 0), sample(9, 0), sample(10, 0)];
+    const figures = summariseFloor({
+      rttMs: 25,
+      samples: 3,
+      warmupSamples: 0,
+      connectionsOpened: 1,
+      operations: [{ operation: write, samples: [sample(70, 2), sample(72, 2), sample(74, 2)], platform }],
+      reference: { operation: reference, samples: [sample(39, 1), sample(40, 1), sample(41, 1)], platform },
+      referenceAtEnd: { operation: reference, samples: [sample(35, 1), sample(36, 1), sample(37, 1)], platform },
+    });
+    // Start 40 − 9 − 25 = 6, end 36 − 9 − 25 = 2; over all six samples p50 (nearest rank) is 37 → 3.
+    expect(figures.reference?.perRoundTripAtStartMs).toBeCloseTo(6);
+    expect(figures.reference?.perRoundTripAtEndMs).toBeCloseTo(2);
+    expect(figures.reference?.perRoundTripMs).toBeCloseTo(3);
+    // The platform baseline counts the end's platform samples too, and no problem is reported twice.
+    expect(figures.platform.samples).toBe(9);
+    expect(figures.problems).toEqual([]);
+    expect(renderFloor(figures)).toContain("one round trip costs this stack 3.0 ms over platform + RTT – 6.0 at the start of the run, 2.0 at its end");
   });
 });

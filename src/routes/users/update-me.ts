@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
-import { ValidationFailed } from "../../errors/api-error";
 import { updateMe } from "../../services/users/update-me";
 import type { AppRouter } from "../router";
 import { dataEnvelope, defineRoute } from "../define-route";
-import { IF_MATCH_PATTERN, idempotencyKeyHeader, WRITE_ERRORS } from "../shared-schemas";
+import { IF_MATCH_PATTERN, expectedVersion } from "../../lib/patch";
+import { idempotencyKeyHeader, WRITE_ERRORS } from "../shared-schemas";
 import { timezoneSchema, userSchema } from "./schemas";
 
 const body = z
@@ -48,24 +48,9 @@ const route = defineRoute({
 export function registerUpdateMe(router: AppRouter): void {
   router.openapi(route, async (c) => {
     const { version: bodyVersion, ...changes } = c.req.valid("json");
-    const version = expectedVersion(bodyVersion, c.req.valid("header")["if-match"]);
+    // docs/conventions.md#optimistic-locking: the version from the body or If-Match; one is required.
+    const version = expectedVersion({ bodyVersion, ifMatch: c.req.valid("header")["if-match"], required: true });
     // The response was stored with the write's idempotency record; send those very bytes (docs/conventions.md#idempotency).
     return c.json({ data: await updateMe({ ctx: c.get("services"), input: { ...changes, version } }) }, 200);
   });
-}
-
-/** docs/conventions.md#optimistic-locking: the version from the body or `If-Match: "<n>"` (W/ and bare numbers tolerated); one is required. */
-function expectedVersion(fromBody: number | undefined, ifMatch: string | undefined): number {
-  let fromHeader: number | undefined;
-  if (ifMatch !== undefined) {
-    const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(ifMatch);
-    if (match === null) throw new ValidationFailed([{ field: "header.if-match", reason: 'Expected "<version>".' }]);
-    fromHeader = Number(match[1]);
-  }
-  if (fromBody !== undefined && fromHeader !== undefined && fromBody !== fromHeader) {
-    throw new ValidationFailed([{ field: "version", reason: "Differs from If-Match." }]);
-  }
-  const version = fromBody ?? fromHeader;
-  if (version === undefined) throw new ValidationFailed([{ field: "version", reason: "Send the version you read, in the body or as If-Match." }]);
-  return version;
 }

@@ -88,6 +88,9 @@ describe("PATCH /users/me (docs/conventions.md#patch-semantics, docs/conventions
     // "version in the body or If-Match, and they agree" is beyond JSON Schema: invalid on purpose.
     expect((await patchMeInvalid(accessToken, { name: "No Version" })).status).toBe(400);
     expect((await patchMeInvalid(accessToken, { name: "A", version: 1 }, { "If-Match": '"2"' })).status).toBe(400);
+    const unbalanced = await patchMeInvalid(accessToken, { name: "A" }, { "If-Match": `"${user.version}` });
+    expect(unbalanced.status).toBe(400);
+    expect(((await unbalanced.json()) as ErrorBody).error).toMatchObject({ code: "VALIDATION_ERROR", details: [{ field: "header.if-match" }] });
     const first = await patchMe(accessToken, { name: "First", version: user.version });
     expect(first.status).toBe(200);
     const stale = await patchMe(accessToken, { name: "Second", version: user.version });

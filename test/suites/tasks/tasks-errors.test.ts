@@ -13,6 +13,21 @@ describe("tasks – errors (docs/tasks.md, docs/errors.md)", () => {
     expect(await errorOf(await client.request("PATCH", `/tasks/${task.id}`, { body: { version: 2 }, headers: { "If-Match": '"1"' }, invalid: true }))).toMatchObject({ status: 400 });
   });
 
+  it("If-Match is an entity tag (weak or bare tolerated); unbalanced quotes or two versions are 400 on header.if-match", async () => {
+    const client = await newClient();
+    const task = await createTask(client);
+    await expectData(await client.request("PATCH", `/tasks/${task.id}`, { body: { title: "strong" }, headers: { "If-Match": '"1"' } }));
+    await expectData(await client.request("PATCH", `/tasks/${task.id}`, { body: { title: "weak" }, headers: { "If-Match": 'W/"2"' } }));
+    await expectData(await client.request("PATCH", `/tasks/${task.id}`, { body: { title: "bare" }, headers: { "If-Match": " 3 " } }));
+    // Outside the published pattern, so invalid on purpose; each is refused before anything is read or written.
+    for (const malformed of ['"4', '4"', 'W/4', '"4""', '"4", "5"', 'W/"4']) {
+      const refused = await errorOf(await client.request("PATCH", `/tasks/${task.id}`, { body: { title: "no" }, headers: { "If-Match": malformed }, invalid: true }));
+      expect(refused, malformed).toMatchObject({ status: 400, code: "VALIDATION_ERROR", details: [{ field: "header.if-match" }] });
+    }
+    const after = await expectData<TaskJson>(await client.request("GET", `/tasks/${task.id}`));
+    expect(after).toMatchObject({ title: "bare", version: 4 });
+  });
+
   it("archived tasks are read-only except un-archiving and deleting", async () => {
     const client = await newClient();
     const task = await createTask(client);
