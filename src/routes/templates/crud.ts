@@ -57,7 +57,7 @@ const update = defineRoute({
   tags: ["Templates"],
   summary: "Update a recurring template",
   description:
-    "docs/recurring.md \"Changing a template\": a change of `rrule`, `timezone`, `starts_at`, `until` or `count` recomputes the series from now (the open instance stays); `title`, `description`, `priority`, `tags` and `estimated_duration` apply to instances generated later. `version` (body or `If-Match`) is required; a stale one → `409 VERSION_CONFLICT` with the current template. Requires `Idempotency-Key`.",
+    "docs/recurring.md \"Changing a template\": a change of `rrule`, `timezone`, `starts_at`, `until` or `count` recomputes the series from now (the open instance stays; a series has one end, so setting `until` replaces a stored `count` and the other way round – both at once → 400); `title`, `description`, `priority`, `tags` and `estimated_duration` apply to instances generated later. `version` (body or `If-Match`) is required; a stale one → `409 VERSION_CONFLICT` with the current template. Requires `Idempotency-Key`.",
   errors: [...WRITE_ERRORS, "NOT_FOUND", "VERSION_CONFLICT", "LIMIT_EXCEEDED"],
   request: { params: uuidParam("The template id."), headers: writeHeaders, body: { required: true, content: { "application/json": { schema: updateTemplateBody } } } },
   responses: { 200: templateResponse("The updated template.") },

@@ -90,15 +90,17 @@ async function update(unit: WriteUnit, input: UpdateTemplateInput, expected: num
   const { current } = loaded;
   checkTierRules(loaded.limits, now, { ...(input.description !== undefined && { description: input.description }) });
   const ruleChanged = RULE_FIELDS.some((field) => input[field] !== undefined);
-  // COUNT/UNTIL inside a new RRULE replace the fields unless those are sent too.
+  // A series has one end: COUNT/UNTIL inside a new RRULE replace the fields unless those are sent too, and a new
+  // `until` replaces the stored `count` (a new `count` the stored `until`) – "ends after 10" becomes "ends on
+  // 1 June". Sending both, or one beside the other in the rule, is still the 400 of parseRule.
   const inRule = input.rrule !== undefined && /(?:^|;)\s*(?:COUNT|UNTIL)=/i.test(input.rrule);
   const rule: Rule = ruleChanged
     ? parseRule({
         rrule: input.rrule ?? current.rrule,
         timezone: input.timezone ?? current.timezone,
         starts_at: input.starts_at ?? current.starts_at,
-        until: input.until !== undefined ? input.until : inRule ? null : current.until,
-        count: input.count !== undefined ? input.count : inRule ? null : current.count,
+        until: input.until !== undefined ? input.until : inRule || (input.count ?? null) !== null ? null : current.until,
+        count: input.count !== undefined ? input.count : inRule || (input.until ?? null) !== null ? null : current.count,
       })
     : ruleOf(current);
   const next: TemplateRecord = {

@@ -90,6 +90,18 @@ describe("templates: PATCH and DELETE", () => {
     expect(bad).toMatchObject({ status: 400, code: "VALIDATION_ERROR", details: [{ field: "rrule", reason: "Rules firing more often than hourly are not allowed." }] });
   });
 
+  it("PATCH of one end bound replaces the other (count ↔ until); both at once is 400 and changes nothing", async () => {
+    const client = await pinned(await newClient({ tier: "pro" }), NOW);
+    const template = await createTemplate(client, { ...WEEKLY, count: 10 });
+    const byDate = await expectData<TemplateJson>(await client.request("PATCH", `/templates/${template.id}`, { body: { until: "2026-06-01T00:00:00Z", version: 1 } }));
+    expect(byDate).toMatchObject({ until: "2026-06-01T00:00:00.000Z", count: null, version: 2 });
+    const byCount = await expectData<TemplateJson>(await client.request("PATCH", `/templates/${template.id}`, { body: { count: 5, version: 2 } }));
+    expect(byCount).toMatchObject({ until: null, count: 5, version: 3 });
+    const both = await errorOf(await client.request("PATCH", `/templates/${template.id}`, { body: { count: 3, until: "2026-06-01T00:00:00Z", version: 3 }, invalid: true }));
+    expect(both).toMatchObject({ status: 400, code: "VALIDATION_ERROR", details: [{ field: "rrule" }] });
+    expect(await expectData<TemplateJson>(await client.request("GET", `/templates/${template.id}`))).toMatchObject({ until: null, count: 5, version: 3 });
+  });
+
   it("DELETE ends the series; its instances stay as ordinary tasks", async () => {
     const client = await pinned(await newClient({ tier: "pro" }), NOW);
     const { template, first } = await withFirstInstance(client);
